@@ -1,0 +1,196 @@
+//! What a scheduler may observe when it places a workflow step.
+//!
+//! Everything here is either static knowledge a real operator has (server positions, compute,
+//! prices, the link table of the topology) or telemetry a real system reports (observed latency,
+//! queue lengths, pending work). The trap list and the network's random draws are absent on
+//! purpose.
+
+/// Index of a server in dataset file order (`servers.csv` row, 0-based).
+pub type ServerIdx = u32;
+/// Index of a station: one model type hosted on one server, with all its instances.
+pub type StationIdx = u32;
+/// Index of a model type in the dataset's type table (see [`Topology::model_types`]).
+pub type ModelTypeId = u16;
+
+/// A position in degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GeoPoint {
+    /// Longitude in degrees.
+    pub lon: f64,
+    /// Latitude in degrees.
+    pub lat: f64,
+}
+
+/// Static facts about one server, as published in the dataset.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    /// The dataset's ServerID.
+    pub id: String,
+    /// Position of the server.
+    pub pos: GeoPoint,
+    /// NormalizedCompute: speed factor relative to the fastest server class.
+    pub compute: f64,
+    /// Price multiplier applied to the per-token cost of every instance on this server.
+    pub price_multiplier: f64,
+    /// Region index (see [`Topology::regions`]).
+    pub region: u16,
+    /// Mean BaseLatencyMs over the server's outbound rows of the link table (None if it has none).
+    pub mean_link_latency_ms: Option<f64>,
+    /// Mean BandwidthMbps over the server's outbound rows of the link table (None if it has none).
+    pub mean_link_bandwidth_mbps: Option<f64>,
+}
+
+/// The static topology every scheduler may read.
+#[derive(Debug, Clone, Default)]
+pub struct Topology {
+    /// Servers in dataset file order.
+    pub servers: Vec<ServerInfo>,
+    /// Model type names (`ChatGPT`, `GPT-4`, ...), indexed by [`ModelTypeId`].
+    pub model_types: Vec<String>,
+    /// Region names, indexed by [`ServerInfo::region`].
+    pub regions: Vec<String>,
+    /// Outbound links per server: `(destination, base latency ms, bandwidth Mbps)`, sorted by
+    /// destination. Use [`Topology::link`] to look one up.
+    pub links: Vec<Vec<(ServerIdx, f64, f64)>>,
+    /// Server of each station, indexed by [`StationIdx`].
+    pub station_server: Vec<ServerIdx>,
+    /// Model type of each station, indexed by [`StationIdx`].
+    pub station_type: Vec<ModelTypeId>,
+    /// Stations of each server, indexed by [`ServerIdx`].
+    pub server_stations: Vec<Vec<StationIdx>>,
+    /// Base inference speed in tokens per second of a server with compute 1.0.
+    pub base_tokens_per_s: f64,
+    /// Bytes sent per token in a request message.
+    pub bytes_per_token: f64,
+}
+
+impl Topology {
+    /// The link-table entry `(base latency ms, bandwidth Mbps)` from `from` to `to`, if listed.
+    pub fn link(&self, from: ServerIdx, to: ServerIdx) -> Option<(f64, f64)> {
+        let row = self.links.get(from as usize)?;
+        row.binary_search_by_key(&to, |l| l.0)
+            .ok()
+            .map(|i| (row[i].1, row[i].2))
+    }
+
+    /// The server with index `s`.
+    pub fn server(&self, s: ServerIdx) -> &ServerInfo {
+        &self.servers[s as usize]
+    }
+
+    /// Number of servers.
+    pub fn server_count(&self) -> usize {
+        self.servers.len()
+    }
+}
+
+/// One place the step can go: a station (a model type on a server) with its instance count.
+///
+/// Instances of one type on one server behave alike, so they are presented once with their
+/// count; a rule that is uniform over instances draws a candidate with probability
+/// `instances / total`. `cum_instances` is the running total up to and including this
+/// candidate, so such a draw is one binary search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    /// The station.
+    pub station: StationIdx,
+    /// The server that hosts it.
+    pub server: ServerIdx,
+    /// How many instances of the type the server hosts.
+    pub instances: u32,
+    /// Running total of `instances` over the candidate list, this one included.
+    pub cum_instances: u32,
+    /// Dataset index (model_instances.csv row) of the first instance of the station.
+    pub first_instance: u32,
+    /// CostPerToken of the type on this server (price per 1000 tokens before the multiplier).
+    pub cost_per_ktoken: f64,
+}
+
+/// Live state of one station, as a monitoring system would report it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StationTelemetry {
+    /// Jobs waiting in the station's queue.
+    pub queued: u32,
+    /// Jobs in service.
+    pub running: u32,
+    /// Concurrent service slots of the station.
+    pub slots: u32,
+    /// Service time, in ms, of the jobs waiting in the queue.
+    pub queued_work_ms: f64,
+    /// Sum of the finish times, in ms, of the jobs in service.
+    pub running_finish_sum_ms: f64,
+}
+
+impl StationTelemetry {
+    /// Work in ms that is still pending at `now`: queued service plus the remainder of running jobs.
+    pub fn pending_work_ms(&self, now_ms: f64) -> f64 {
+        let remaining = self.running_finish_sum_ms - self.running as f64 * now_ms;
+        self.queued_work_ms + remaining.max(0.0)
+    }
+
+    /// A simple estimate of the wait a new job would see: pending work spread over the slots,
+    /// zero while a slot is free.
+    pub fn expected_wait_ms(&self, now_ms: f64) -> f64 {
+        if self.running < self.slots {
+            0.0
+        } else {
+            self.pending_work_ms(now_ms) / self.slots.max(1) as f64
+        }
+    }
+}
+
+/// Telemetry for the whole system.
+#[derive(Debug, Clone, Default)]
+pub struct Telemetry {
+    /// Exponential moving average (alpha 0.5) of the step latency observed at each server, ms.
+    pub latency_ema_ms: Vec<f64>,
+    /// Per-station queue state, indexed by [`StationIdx`].
+    pub stations: Vec<StationTelemetry>,
+}
+
+/// Everything a scheduler is told when one workflow step is ready to be placed.
+#[derive(Debug, Clone, Copy)]
+pub struct StepContext<'a> {
+    /// Identifier of the workflow (unique within a run).
+    pub workflow: u64,
+    /// Index of the task in the dataset's task table.
+    pub task: u32,
+    /// Step index within the workflow (0-based).
+    pub step: u32,
+    /// Number of steps of the workflow.
+    pub n_steps: u32,
+    /// Model type the step requires.
+    pub model_type: ModelTypeId,
+    /// Tokens the step will process.
+    pub tokens: u32,
+    /// Where the user who submitted the task is.
+    pub task_pos: GeoPoint,
+    /// Server that ran the previous step (None for step 0).
+    pub prev_server: Option<ServerIdx>,
+    /// Simulation time, ms.
+    pub now_ms: f64,
+    /// The candidates; a decision indexes into this slice. Never empty.
+    pub candidates: &'a [Candidate],
+    /// True when `candidates` is the full, fixed list of stations of `model_type` (so a
+    /// scheduler may cache per-type results that depend only on static data).
+    pub candidates_are_all: bool,
+    /// Static topology.
+    pub topology: &'a Topology,
+    /// Live telemetry.
+    pub telemetry: &'a Telemetry,
+}
+
+impl StepContext<'_> {
+    /// Total instance count over the candidates.
+    pub fn total_instances(&self) -> u32 {
+        self.candidates.last().map_or(0, |c| c.cum_instances)
+    }
+
+    /// Where the request message comes from: the previous server, or the user for step 0.
+    pub fn origin(&self) -> GeoPoint {
+        match self.prev_server {
+            Some(p) => self.topology.server(p).pos,
+            None => self.task_pos,
+        }
+    }
+}

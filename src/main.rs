@@ -1,0 +1,3 @@
+fn main() {
+    simrun_schedulers::placeholder();
+}
