@@ -1,3 +1,156 @@
-fn main() {
-    simrun_schedulers::placeholder();
+//! The `simrun` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser};
+use simrun::scenario::LoadedScenario;
+use simrun::schedulers::Registry;
+
+/// Run a scenario with a scheduler and write traces and a summary.
+#[derive(Parser, Debug)]
+#[command(
+    name = "simrun",
+    version,
+    about = "Deterministic simulator for scheduling LLM workflows on edge-cloud servers",
+    after_help = "Other commands: simrun gen | bench | schedulers (each with --help)"
+)]
+struct RunCli {
+    /// Scenario YAML file.
+    scenario: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Scheduler spec: a name, optionally with parameters, e.g. `random` or `greedy[k=8]`.
+    #[arg(long, short = 's')]
+    scheduler: Option<String>,
+    /// Run seed (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Dataset folder (default: the scenario's).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Number of workflows (episodes) (default: the scenario's).
+    #[arg(long)]
+    episodes: Option<u64>,
+    /// Output folder (default: reports/<scenario>/<scheduler>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "simrun bench", about = "Throughput benchmark (events/s, steps/s, peak memory)")]
+struct BenchCli {
+    /// Scenario YAML file.
+    scenario: PathBuf,
+    #[command(flatten)]
+    common: Common,
+    /// Repeat the run this many times and report each.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "simrun schedulers", about = "List the schedulers and their parameters")]
+struct SchedulersCli {}
+
+fn main() -> ExitCode {
+    match dispatch() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn dispatch() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let registry = simrun::registry();
+    match args.get(1).map(String::as_str) {
+        Some("bench") => bench(BenchCli::parse_from(skip_first(&args)), &registry),
+        Some("schedulers") => {
+            SchedulersCli::parse_from(skip_first(&args));
+            print!("{}", simrun::describe_schedulers(&registry));
+            Ok(())
+        }
+        Some("gen") => simrun::cli_gen::main(skip_first(&args)),
+        _ => run(RunCli::parse(), &registry),
+    }
+}
+
+fn skip_first(args: &[String]) -> Vec<String> {
+    let mut v = vec![format!("{} {}", args[0], args[1])];
+    v.extend(args[2..].iter().cloned());
+    v
+}
+
+fn run(cli: RunCli, registry: &Registry) -> Result<()> {
+    let scenario = LoadedScenario::load(&cli.scenario)?;
+    let c = &cli.common;
+    let world = simrun::run::load_world(&scenario, c.data.as_deref())?;
+    let spec = c.scheduler.clone().unwrap_or_else(|| scenario.spec.scheduler.clone());
+    let seed = c.seed.unwrap_or(scenario.spec.seed);
+    let out = c.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports").join(&scenario.name).join(sanitize(&spec))
+    });
+    let t0 = std::time::Instant::now();
+    let r = simrun::run::run_to_dir(registry, &world, &scenario, &spec, seed, c.episodes, &out)
+        .with_context(|| format!("running `{spec}` on {}", cli.scenario.display()))?;
+    println!(
+        "{} on {} ({} servers, {} workflows, seed {}) in {:.2} s",
+        spec,
+        scenario.name,
+        world.dataset.servers.len(),
+        r.summary.workflows,
+        seed,
+        t0.elapsed().as_secs_f64()
+    );
+    print!("{}", simrun::summary::format_table(std::slice::from_ref(&r.summary)));
+    println!("wrote {}/{{trace,workflows}}.{{csv,parquet}} and summary.csv", out.display());
+    Ok(())
+}
+
+fn bench(cli: BenchCli, registry: &Registry) -> Result<()> {
+    let scenario = LoadedScenario::load(&cli.scenario)?;
+    let c = &cli.common;
+    let t0 = std::time::Instant::now();
+    let world = simrun::run::load_world(&scenario, c.data.as_deref())?;
+    let load_s = t0.elapsed().as_secs_f64();
+    let spec = c.scheduler.clone().unwrap_or_else(|| scenario.spec.scheduler.clone());
+    let seed = c.seed.unwrap_or(scenario.spec.seed);
+    println!("world: {} servers, {} stations, loaded in {load_s:.2} s", world.dataset.servers.len(), world.dataset.stations.len());
+    for i in 0..cli.repeat {
+        let r = simrun::bench::bench(registry, &world, &scenario, &spec, seed, c.episodes)?;
+        println!(
+            "run {}: {} steps, {} events in {:.3} s: {:.0} steps/s, {:.0} events/s, peak {:.0} MiB",
+            i + 1,
+            r.steps,
+            r.events,
+            r.seconds,
+            r.steps_per_s(),
+            r.events_per_s(),
+            r.peak_mib
+        );
+    }
+    Ok(())
+}
+
+fn sanitize(spec: &str) -> String {
+    spec.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }

@@ -142,10 +142,54 @@ impl StationTelemetry {
 /// Telemetry for the whole system.
 #[derive(Debug, Clone, Default)]
 pub struct Telemetry {
-    /// Exponential moving average (alpha 0.5) of the step latency observed at each server, ms.
-    pub latency_ema_ms: Vec<f64>,
     /// Per-station queue state, indexed by [`StationIdx`].
     pub stations: Vec<StationTelemetry>,
+    ema: Vec<f64>,
+    ema_stamp: Vec<u32>,
+    stamp: u32,
+    ema_initial_ms: f64,
+}
+
+impl Telemetry {
+    /// Telemetry for `servers` servers and `stations` idle stations with `slots` each; every
+    /// latency average starts at `ema_initial_ms`.
+    pub fn new(servers: usize, station_slots: &[u32], ema_initial_ms: f64) -> Self {
+        Telemetry {
+            stations: station_slots
+                .iter()
+                .map(|&slots| StationTelemetry { slots, ..Default::default() })
+                .collect(),
+            ema: vec![ema_initial_ms; servers],
+            ema_stamp: vec![0; servers],
+            stamp: 0,
+            ema_initial_ms,
+        }
+    }
+
+    /// Exponential moving average (alpha 0.5) of the step latency observed at server `s`, ms.
+    pub fn latency_ema_ms(&self, s: ServerIdx) -> f64 {
+        let s = s as usize;
+        if self.ema_stamp[s] == self.stamp {
+            self.ema[s]
+        } else {
+            self.ema_initial_ms
+        }
+    }
+
+    /// Fold an observed step latency at server `s` into its average.
+    pub fn observe_latency(&mut self, s: ServerIdx, latency_ms: f64) {
+        let prev = self.latency_ema_ms(s);
+        self.ema[s as usize] = 0.5 * latency_ms + 0.5 * prev;
+        self.ema_stamp[s as usize] = self.stamp;
+    }
+
+    /// Reset every latency average to its initial value in O(1) (episodic workloads).
+    pub fn reset_latency(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.ema_stamp.iter_mut().for_each(|x| *x = u32::MAX);
+        }
+    }
 }
 
 /// Everything a scheduler is told when one workflow step is ready to be placed.
