@@ -333,8 +333,11 @@ impl LoadedScenario {
     }
 }
 
+/// The first line of a parser message, without its source snippet.
 fn one_line(s: &str) -> String {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    let first = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("invalid YAML");
+    let first = first.split(" --> ").next().unwrap_or(first);
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
 impl Scenario {
