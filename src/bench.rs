@@ -52,7 +52,16 @@ pub fn bench(
     let mut sched = build_scheduler(registry, world, scenario, spec, seed)?;
     let mut sink = Counting::default();
     let t0 = Instant::now();
-    let stats = engine::run(world, &plan, sched.as_mut(), &mut sink, RunOptions { seed, measure_decisions: false })?;
+    let stats = engine::run(
+        world,
+        &plan,
+        sched.as_mut(),
+        &mut sink,
+        RunOptions {
+            seed,
+            measure_decisions: false,
+        },
+    )?;
     let seconds = t0.elapsed().as_secs_f64();
     Ok(BenchResult {
         scheduler: spec.to_string(),
@@ -82,10 +91,11 @@ pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
         })
         .map_or(0.0, |kb| kb / 1024.0)
 }
-

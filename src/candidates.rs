@@ -60,7 +60,11 @@ impl CandidateIndex {
                 Some((k, trees))
             }
         };
-        CandidateIndex { all, nearest, cos_lat }
+        CandidateIndex {
+            all,
+            nearest,
+            cos_lat,
+        }
     }
 
     /// Every station of `model_type`, in order of first instance.
@@ -83,7 +87,10 @@ impl CandidateIndex {
                 buf.clear();
                 let q = [lon * self.cos_lat, lat];
                 let mut cum = 0;
-                for p in trees[model_type as usize].nearest_neighbor_iter(&q).take(*k) {
+                for p in trees[model_type as usize]
+                    .nearest_neighbor_iter(&q)
+                    .take(*k)
+                {
                     let mut c = full[p.data as usize];
                     cum += c.instances;
                     c.cum_instances = cum;

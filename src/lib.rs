@@ -13,6 +13,7 @@ pub mod bench;
 pub mod candidates;
 pub mod dataset;
 pub mod engine;
+pub mod gen;
 pub mod network;
 pub mod record;
 pub mod run;

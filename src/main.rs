@@ -43,7 +43,10 @@ struct Common {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "simrun bench", about = "Throughput benchmark (events/s, steps/s, peak memory)")]
+#[command(
+    name = "simrun bench",
+    about = "Throughput benchmark (events/s, steps/s, peak memory)"
+)]
 struct BenchCli {
     /// Scenario YAML file.
     scenario: PathBuf,
@@ -55,7 +58,10 @@ struct BenchCli {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "simrun schedulers", about = "List the schedulers and their parameters")]
+#[command(
+    name = "simrun schedulers",
+    about = "List the schedulers and their parameters"
+)]
 struct SchedulersCli {}
 
 fn main() -> ExitCode {
@@ -104,10 +110,15 @@ fn run(cli: RunCli, registry: &Registry) -> Result<()> {
     let scenario = LoadedScenario::load(&cli.scenario)?;
     let c = &cli.common;
     let world = simrun::run::load_world(&scenario, c.data.as_deref())?;
-    let spec = c.scheduler.clone().unwrap_or_else(|| scenario.spec.scheduler.clone());
+    let spec = c
+        .scheduler
+        .clone()
+        .unwrap_or_else(|| scenario.spec.scheduler.clone());
     let seed = c.seed.unwrap_or(scenario.spec.seed);
     let out = c.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports").join(&scenario.name).join(sanitize(&spec))
+        PathBuf::from("reports")
+            .join(&scenario.name)
+            .join(sanitize(&spec))
     });
     let t0 = std::time::Instant::now();
     let r = simrun::run::run_to_dir(registry, &world, &scenario, &spec, seed, c.episodes, &out)
@@ -121,8 +132,14 @@ fn run(cli: RunCli, registry: &Registry) -> Result<()> {
         seed,
         t0.elapsed().as_secs_f64()
     );
-    print!("{}", simrun::summary::format_table(std::slice::from_ref(&r.summary)));
-    println!("wrote {}/{{trace,workflows}}.{{csv,parquet}} and summary.csv", out.display());
+    print!(
+        "{}",
+        simrun::summary::format_table(std::slice::from_ref(&r.summary))
+    );
+    println!(
+        "wrote {}/{{trace,workflows}}.{{csv,parquet}} and summary.csv",
+        out.display()
+    );
     Ok(())
 }
 
@@ -132,9 +149,16 @@ fn bench(cli: BenchCli, registry: &Registry) -> Result<()> {
     let t0 = std::time::Instant::now();
     let world = simrun::run::load_world(&scenario, c.data.as_deref())?;
     let load_s = t0.elapsed().as_secs_f64();
-    let spec = c.scheduler.clone().unwrap_or_else(|| scenario.spec.scheduler.clone());
+    let spec = c
+        .scheduler
+        .clone()
+        .unwrap_or_else(|| scenario.spec.scheduler.clone());
     let seed = c.seed.unwrap_or(scenario.spec.seed);
-    println!("world: {} servers, {} stations, loaded in {load_s:.2} s", world.dataset.servers.len(), world.dataset.stations.len());
+    println!(
+        "world: {} servers, {} stations, loaded in {load_s:.2} s",
+        world.dataset.servers.len(),
+        world.dataset.stations.len()
+    );
     for i in 0..cli.repeat {
         let r = simrun::bench::bench(registry, &world, &scenario, &spec, seed, c.episodes)?;
         println!(
@@ -152,5 +176,13 @@ fn bench(cli: BenchCli, registry: &Registry) -> Result<()> {
 }
 
 fn sanitize(spec: &str) -> String {
-    spec.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    spec.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

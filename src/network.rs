@@ -69,7 +69,11 @@ pub struct ReferenceNetwork {
 
 impl Default for ReferenceNetwork {
     fn default() -> Self {
-        ReferenceNetwork { trap_bad_ms: 200.0, trap_good_ms: 100.0, trap_bad_probability: 0.5 }
+        ReferenceNetwork {
+            trap_bad_ms: 200.0,
+            trap_good_ms: 100.0,
+            trap_bad_probability: 0.5,
+        }
     }
 }
 
@@ -98,7 +102,14 @@ impl ReferenceNetwork {
     }
 
     /// Deliver one message under the published model.
-    pub fn deliver(&self, ds: &Dataset, from: Origin, to: u32, tokens: u32, rng: &mut ChaCha8Rng) -> Delivery {
+    pub fn deliver(
+        &self,
+        ds: &Dataset,
+        from: Origin,
+        to: u32,
+        tokens: u32,
+        rng: &mut ChaCha8Rng,
+    ) -> Delivery {
         let dst = &ds.servers[to as usize];
         let trap_on = ds.trap.present && ds.trap.latency_ms > 0.0;
         let (d, touches_trap, listed) = match from {
@@ -187,7 +198,10 @@ impl OverlayNetwork {
             return Err("network.unlisted_bandwidth_mbps: must be > 0".into());
         }
         if !(0.0..1.0).contains(&self.trap_loss) {
-            return Err(format!("network.trap_loss: must be in [0, 1), got {}", self.trap_loss));
+            return Err(format!(
+                "network.trap_loss: must be in [0, 1), got {}",
+                self.trap_loss
+            ));
         }
         if self.max_attempts == 0 {
             return Err("network.max_attempts: must be >= 1".into());
@@ -196,7 +210,15 @@ impl OverlayNetwork {
     }
 
     /// Deliver one message over the overlay.
-    pub fn deliver(&self, ds: &Dataset, from: Origin, to: u32, tokens: u32, bytes_per_token: f64, rng: &mut ChaCha8Rng) -> Delivery {
+    pub fn deliver(
+        &self,
+        ds: &Dataset,
+        from: Origin,
+        to: u32,
+        tokens: u32,
+        bytes_per_token: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> Delivery {
         let dst = &ds.servers[to as usize];
         let bits = tokens as f64 * bytes_per_token * 8.0;
         let (d, touches_trap, base, bw) = match from {
@@ -218,13 +240,21 @@ impl OverlayNetwork {
             }
         };
         let (base, bw) = if touches_trap && ds.trap.present {
-            (base.max(ds.trap.latency_ms), bw.min(ds.trap.bandwidth_mbps.max(1e-3)))
+            (
+                base.max(ds.trap.latency_ms),
+                bw.min(ds.trap.bandwidth_mbps.max(1e-3)),
+            )
         } else {
             (base, bw)
         };
         let one_way = base + d * self.ms_per_km + bits / (bw * 1e3);
         if !touches_trap {
-            return Delivery { delay_ms: one_way, trap_hit: false, attempts: 1, distance_km: d };
+            return Delivery {
+                delay_ms: one_way,
+                trap_hit: false,
+                attempts: 1,
+                distance_km: d,
+            };
         }
         let mut delay = 0.0;
         let mut attempts = 0;
@@ -239,7 +269,12 @@ impl OverlayNetwork {
                 break;
             }
         }
-        Delivery { delay_ms: delay, trap_hit: true, attempts, distance_km: d }
+        Delivery {
+            delay_ms: delay,
+            trap_hit: true,
+            attempts,
+            distance_km: d,
+        }
     }
 }
 

@@ -18,7 +18,9 @@ use crate::world::World;
 
 /// Load the dataset of `scenario` (or `data_override`) and build its world.
 pub fn load_world(scenario: &LoadedScenario, data_override: Option<&Path>) -> Result<World> {
-    let dir = data_override.map(Path::to_path_buf).unwrap_or_else(|| scenario.spec.data.clone());
+    let dir = data_override
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| scenario.spec.data.clone());
     let ds = dataset::load(&dir)?;
     for w in &ds.warnings {
         eprintln!("warning: {}: {w}", ds.dir.display());
@@ -27,7 +29,12 @@ pub fn load_world(scenario: &LoadedScenario, data_override: Option<&Path>) -> Re
 }
 
 /// The workload plan of a run with `seed`, optionally with `workflows` overriding the count.
-pub fn plan_for(world: &World, scenario: &LoadedScenario, seed: u64, workflows: Option<u64>) -> Result<Plan> {
+pub fn plan_for(
+    world: &World,
+    scenario: &LoadedScenario,
+    seed: u64,
+    workflows: Option<u64>,
+) -> Result<Plan> {
     let mut w = scenario.spec.workload.clone();
     if let Some(n) = workflows {
         anyhow::ensure!(n > 0, "--episodes: must be >= 1 (an empty workload)");
@@ -94,12 +101,20 @@ pub fn run_to_dir(
 ) -> Result<RunResult> {
     let plan = plan_for(world, scenario, seed, workflows)?;
     let mut sched = build_scheduler(registry, world, scenario, spec, seed)?;
-    let labels = RunLabels { scenario: scenario.name.clone(), scheduler: spec.to_string(), seed };
-    let opts = RunOptions { seed, measure_decisions: true };
+    let labels = RunLabels {
+        scenario: scenario.name.clone(),
+        scheduler: spec.to_string(),
+        seed,
+    };
+    let opts = RunOptions {
+        seed,
+        measure_decisions: true,
+    };
     let spec_trace = &scenario.spec.trace;
     let (stats, frame) = if spec_trace.enabled {
-        let mut writer = TraceWriter::create(&world.dataset, out_dir, labels.clone(), spec_trace.parquet)
-            .with_context(|| format!("creating traces in {}", out_dir.display()))?;
+        let mut writer =
+            TraceWriter::create(&world.dataset, out_dir, labels.clone(), spec_trace.parquet)
+                .with_context(|| format!("creating traces in {}", out_dir.display()))?;
         let stats = engine::run(world, &plan, sched.as_mut(), &mut writer, opts)?;
         let rows = writer.finish(out_dir)?;
         (stats, workflow_frame(&world.dataset, &labels, &rows)?)
@@ -107,7 +122,10 @@ pub fn run_to_dir(
         let mut sink = WorkflowSink::default();
         let stats = engine::run(world, &plan, sched.as_mut(), &mut sink, opts)?;
         std::fs::create_dir_all(out_dir)?;
-        (stats, workflow_frame(&world.dataset, &labels, &sink.workflows)?)
+        (
+            stats,
+            workflow_frame(&world.dataset, &labels, &sink.workflows)?,
+        )
     };
     let row = summary::summary_row(
         &scenario.name,
@@ -119,5 +137,9 @@ pub fn run_to_dir(
         scenario.spec.metrics.network_cost,
     )?;
     summary::write_csv(std::slice::from_ref(&row), &out_dir.join("summary.csv"))?;
-    Ok(RunResult { summary: row, stats, out_dir: out_dir.to_path_buf() })
+    Ok(RunResult {
+        summary: row,
+        stats,
+        out_dir: out_dir.to_path_buf(),
+    })
 }

@@ -206,7 +206,9 @@ impl<'de> Deserialize<'de> for CandidatesSpec {
             S(String),
         }
         match Raw::deserialize(d)? {
-            Raw::N(0) => Err(serde::de::Error::custom("candidates: must be `all` or >= 1")),
+            Raw::N(0) => Err(serde::de::Error::custom(
+                "candidates: must be `all` or >= 1",
+            )),
             Raw::N(k) => Ok(CandidatesSpec::Nearest(k as usize)),
             Raw::S(s) if s == "all" => Ok(CandidatesSpec::All),
             Raw::S(s) => Err(serde::de::Error::custom(format!(
@@ -228,7 +230,10 @@ pub struct MetricsSpec {
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        MetricsSpec { sla_ms: 3000.0, network_cost: NetworkCostFormula::Corrected }
+        MetricsSpec {
+            sla_ms: 3000.0,
+            network_cost: NetworkCostFormula::Corrected,
+        }
     }
 }
 
@@ -255,7 +260,10 @@ pub struct TraceSpec {
 
 impl Default for TraceSpec {
     fn default() -> Self {
-        TraceSpec { enabled: true, parquet: true }
+        TraceSpec {
+            enabled: true,
+            parquet: true,
+        }
     }
 }
 
@@ -273,7 +281,11 @@ pub struct TrainingSpec {
 
 impl Default for TrainingSpec {
     fn default() -> Self {
-        TrainingSpec { epochs: 100, episodes: 200, validation_episodes: 50 }
+        TrainingSpec {
+            epochs: 100,
+            episodes: 200,
+            validation_episodes: 50,
+        }
     }
 }
 
@@ -312,9 +324,14 @@ pub struct LoadedScenario {
 impl LoadedScenario {
     /// Read, parse, validate and resolve the scenario at `path`.
     pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Io { path: path.to_path_buf(), source })?;
-        let invalid = |message: String| ScenarioError::Invalid { path: path.to_path_buf(), message };
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let invalid = |message: String| ScenarioError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
         let mut spec: Scenario =
             serde_saphyr::from_str(&text).map_err(|e| invalid(one_line(&e.to_string())))?;
         spec.validate().map_err(invalid)?;
@@ -327,15 +344,24 @@ impl LoadedScenario {
             spec.checkpoints = Some(base.join(c));
         }
         let name = spec.name.clone().unwrap_or_else(|| {
-            path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
+            path.file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned())
         });
-        Ok(LoadedScenario { spec, name, path: path.to_path_buf() })
+        Ok(LoadedScenario {
+            spec,
+            name,
+            path: path.to_path_buf(),
+        })
     }
 }
 
 /// The first line of a parser message, without its source snippet.
 fn one_line(s: &str) -> String {
-    let first = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("invalid YAML");
+    let first = s
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("invalid YAML");
     let first = first.split(" --> ").next().unwrap_or(first);
     first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
@@ -350,7 +376,9 @@ impl Scenario {
         match w.kind {
             WorkloadKind::Open => match (w.rate_per_s, &w.arrivals_file) {
                 (None, None) => {
-                    return Err("workload: an open workload needs `rate_per_s` or `arrivals_file`".into())
+                    return Err(
+                        "workload: an open workload needs `rate_per_s` or `arrivals_file`".into(),
+                    )
                 }
                 (Some(r), _) if !(r.is_finite() && r > 0.0) => {
                     return Err(format!("workload.rate_per_s: must be > 0, got {r}"))
@@ -359,7 +387,9 @@ impl Scenario {
             },
             WorkloadKind::Episodic => {
                 if w.rate_per_s.is_some() || w.arrivals_file.is_some() {
-                    return Err("workload: `rate_per_s`/`arrivals_file` only apply to kind: open".into());
+                    return Err(
+                        "workload: `rate_per_s`/`arrivals_file` only apply to kind: open".into(),
+                    );
                 }
             }
         }
@@ -397,9 +427,11 @@ impl Scenario {
 
     /// The service-time factor on trap servers after defaults.
     pub fn trap_compute_factor(&self) -> f64 {
-        self.compute.trap_compute_factor.unwrap_or(match self.network {
-            NetworkSpec::Reference(_) => 2.0,
-            NetworkSpec::Overlay(_) => 1.0,
-        })
+        self.compute
+            .trap_compute_factor
+            .unwrap_or(match self.network {
+                NetworkSpec::Reference(_) => 2.0,
+                NetworkSpec::Overlay(_) => 1.0,
+            })
     }
 }

@@ -26,17 +26,54 @@ pub struct RunLabels {
 
 /// Step columns in file order.
 pub const STEP_COLUMNS: [&str; 25] = [
-    "scenario", "scheduler", "seed", "workflow", "task", "step", "model_type", "server", "instance",
-    "tokens", "ready_ms", "dispatch_ms", "arrival_ms", "start_ms", "finish_ms", "network_ms",
-    "queue_ms", "compute_ms", "latency_ms", "cost", "trap_hit", "attempts", "region_switch",
-    "distance_km", "task_id",
+    "scenario",
+    "scheduler",
+    "seed",
+    "workflow",
+    "task",
+    "step",
+    "model_type",
+    "server",
+    "instance",
+    "tokens",
+    "ready_ms",
+    "dispatch_ms",
+    "arrival_ms",
+    "start_ms",
+    "finish_ms",
+    "network_ms",
+    "queue_ms",
+    "compute_ms",
+    "latency_ms",
+    "cost",
+    "trap_hit",
+    "attempts",
+    "region_switch",
+    "distance_km",
+    "task_id",
 ];
 
 /// Workflow columns in file order.
 pub const WORKFLOW_COLUMNS: [&str; 19] = [
-    "scenario", "scheduler", "seed", "workflow", "task", "task_id", "steps", "arrival_ms",
-    "finish_ms", "latency_ms", "network_ms", "queue_ms", "compute_ms", "compute_cost",
-    "network_cost", "network_cost_published", "reward", "switches", "trap_hits",
+    "scenario",
+    "scheduler",
+    "seed",
+    "workflow",
+    "task",
+    "task_id",
+    "steps",
+    "arrival_ms",
+    "finish_ms",
+    "latency_ms",
+    "network_ms",
+    "queue_ms",
+    "compute_ms",
+    "compute_cost",
+    "network_cost",
+    "network_cost_published",
+    "reward",
+    "switches",
+    "trap_hits",
 ];
 
 struct Pending {
@@ -46,7 +83,10 @@ struct Pending {
 
 impl Pending {
     fn new(dir: &Path, name: &str) -> Self {
-        Pending { path: dir.join(name), partial: dir.join(format!("{name}.partial")) }
+        Pending {
+            path: dir.join(name),
+            partial: dir.join(format!("{name}.partial")),
+        }
     }
     fn create(&self) -> std::io::Result<File> {
         File::create(&self.partial)
@@ -87,7 +127,12 @@ pub struct TraceWriter<'d> {
 
 impl<'d> TraceWriter<'d> {
     /// Start writing `trace.csv`, `workflows.csv` (and `trace.parquet` if `parquet`) in `dir`.
-    pub fn create(ds: &'d Dataset, dir: &Path, labels: RunLabels, parquet: bool) -> PolarsResult<Self> {
+    pub fn create(
+        ds: &'d Dataset,
+        dir: &Path,
+        labels: RunLabels,
+        parquet: bool,
+    ) -> PolarsResult<Self> {
         std::fs::create_dir_all(dir)?;
         let steps = Pending::new(dir, "trace.csv");
         let wfs = Pending::new(dir, "workflows.csv");
@@ -100,13 +145,23 @@ impl<'d> TraceWriter<'d> {
             let p = Pending::new(dir, "trace.parquet");
             let file = p.create()?;
             files.push(p);
-            let schema = step_frame(&labels, &mut StepColumns::default())?.schema().clone();
+            let schema = step_frame(&labels, &mut StepColumns::default())?
+                .schema()
+                .clone();
             let w = ParquetWriter::new(file).batched(&schema)?;
             Some((w, StepColumns::default()))
         } else {
             None
         };
-        Ok(TraceWriter { ds, labels, steps_csv, workflows_csv, files, parquet, workflows: Vec::new() })
+        Ok(TraceWriter {
+            ds,
+            labels,
+            steps_csv,
+            workflows_csv,
+            files,
+            parquet,
+            workflows: Vec::new(),
+        })
     }
 
     /// Flush everything, write `workflows.parquet`, and rename the files to their final names.
@@ -141,10 +196,31 @@ impl RecordSink for TraceWriter<'_> {
         writeln!(
             self.steps_csv,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            l.scenario, l.scheduler, l.seed, r.workflow, r.task, r.step, mt, server, r.instance,
-            r.tokens, r.ready_ms, r.dispatch_ms, r.arrival_ms, r.start_ms, r.finish_ms, r.network_ms,
-            r.queue_ms, r.compute_ms, r.latency_ms, r.cost, r.trap_hit as u8, r.attempts,
-            r.region_switch as u8, r.distance_km, task_id
+            l.scenario,
+            l.scheduler,
+            l.seed,
+            r.workflow,
+            r.task,
+            r.step,
+            mt,
+            server,
+            r.instance,
+            r.tokens,
+            r.ready_ms,
+            r.dispatch_ms,
+            r.arrival_ms,
+            r.start_ms,
+            r.finish_ms,
+            r.network_ms,
+            r.queue_ms,
+            r.compute_ms,
+            r.latency_ms,
+            r.cost,
+            r.trap_hit as u8,
+            r.attempts,
+            r.region_switch as u8,
+            r.distance_km,
+            task_id
         )?;
         if let Some((w, c)) = &mut self.parquet {
             c.workflow.push(r.workflow);
@@ -155,8 +231,15 @@ impl RecordSink for TraceWriter<'_> {
             c.instance.push(r.instance);
             c.tokens.push(r.tokens);
             let times = [
-                r.ready_ms, r.dispatch_ms, r.arrival_ms, r.start_ms, r.finish_ms, r.network_ms,
-                r.queue_ms, r.compute_ms, r.latency_ms,
+                r.ready_ms,
+                r.dispatch_ms,
+                r.arrival_ms,
+                r.start_ms,
+                r.finish_ms,
+                r.network_ms,
+                r.queue_ms,
+                r.compute_ms,
+                r.latency_ms,
             ];
             for (col, v) in c.times.iter_mut().zip(times) {
                 col.push(v);
@@ -180,10 +263,25 @@ impl RecordSink for TraceWriter<'_> {
         writeln!(
             self.workflows_csv,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            l.scenario, l.scheduler, l.seed, r.workflow, r.task, self.ds.tasks[r.task as usize].id,
-            r.steps, r.arrival_ms, r.finish_ms, r.latency_ms, r.network_ms, r.queue_ms,
-            r.compute_ms, r.compute_cost, r.network_cost, r.network_cost_published, r.reward,
-            r.switches, r.trap_hits
+            l.scenario,
+            l.scheduler,
+            l.seed,
+            r.workflow,
+            r.task,
+            self.ds.tasks[r.task as usize].id,
+            r.steps,
+            r.arrival_ms,
+            r.finish_ms,
+            r.latency_ms,
+            r.network_ms,
+            r.queue_ms,
+            r.compute_ms,
+            r.compute_cost,
+            r.network_cost,
+            r.network_cost_published,
+            r.reward,
+            r.switches,
+            r.trap_hits
         )?;
         self.workflows.push(r.clone());
         Ok(())
@@ -224,20 +322,35 @@ fn step_frame(l: &RunLabels, c: &mut StepColumns) -> PolarsResult<DataFrame> {
 }
 
 /// The workflow rows as a DataFrame.
-pub fn workflow_frame(ds: &Dataset, l: &RunLabels, rows: &[WorkflowRecord]) -> PolarsResult<DataFrame> {
+pub fn workflow_frame(
+    ds: &Dataset,
+    l: &RunLabels,
+    rows: &[WorkflowRecord],
+) -> PolarsResult<DataFrame> {
     let n = rows.len();
     let f = |g: fn(&WorkflowRecord) -> f64| rows.iter().map(g).collect::<Vec<f64>>();
     let cols = vec![
         Column::new("scenario".into(), vec![l.scenario.as_str(); n]),
         Column::new("scheduler".into(), vec![l.scheduler.as_str(); n]),
         Column::new("seed".into(), vec![l.seed; n]),
-        Column::new("workflow".into(), rows.iter().map(|r| r.workflow).collect::<Vec<_>>()),
-        Column::new("task".into(), rows.iter().map(|r| r.task).collect::<Vec<_>>()),
+        Column::new(
+            "workflow".into(),
+            rows.iter().map(|r| r.workflow).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "task".into(),
+            rows.iter().map(|r| r.task).collect::<Vec<_>>(),
+        ),
         Column::new(
             "task_id".into(),
-            rows.iter().map(|r| ds.tasks[r.task as usize].id.as_str()).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| ds.tasks[r.task as usize].id.as_str())
+                .collect::<Vec<_>>(),
         ),
-        Column::new("steps".into(), rows.iter().map(|r| r.steps).collect::<Vec<_>>()),
+        Column::new(
+            "steps".into(),
+            rows.iter().map(|r| r.steps).collect::<Vec<_>>(),
+        ),
         Column::new("arrival_ms".into(), f(|r| r.arrival_ms)),
         Column::new("finish_ms".into(), f(|r| r.finish_ms)),
         Column::new("latency_ms".into(), f(|r| r.latency_ms)),
@@ -246,10 +359,19 @@ pub fn workflow_frame(ds: &Dataset, l: &RunLabels, rows: &[WorkflowRecord]) -> P
         Column::new("compute_ms".into(), f(|r| r.compute_ms)),
         Column::new("compute_cost".into(), f(|r| r.compute_cost)),
         Column::new("network_cost".into(), f(|r| r.network_cost)),
-        Column::new("network_cost_published".into(), f(|r| r.network_cost_published)),
+        Column::new(
+            "network_cost_published".into(),
+            f(|r| r.network_cost_published),
+        ),
         Column::new("reward".into(), f(|r| r.reward)),
-        Column::new("switches".into(), rows.iter().map(|r| r.switches).collect::<Vec<_>>()),
-        Column::new("trap_hits".into(), rows.iter().map(|r| r.trap_hits).collect::<Vec<_>>()),
+        Column::new(
+            "switches".into(),
+            rows.iter().map(|r| r.switches).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "trap_hits".into(),
+            rows.iter().map(|r| r.trap_hits).collect::<Vec<_>>(),
+        ),
     ];
     DataFrame::new(n, cols)
 }

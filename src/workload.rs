@@ -50,16 +50,26 @@ pub fn plan(ds: &Dataset, w: &Workload, rng: &mut ChaCha8Rng) -> Result<Plan, Da
         if w.kind == WorkloadKind::Open {
             t += -(1.0 - rng.random::<f64>()).ln() / rate * 1000.0;
         }
-        workflows.push(Planned { task, arrival_ms: t });
+        workflows.push(Planned {
+            task,
+            arrival_ms: t,
+        });
     }
-    Ok(Plan { kind: w.kind, workflows })
+    Ok(Plan {
+        kind: w.kind,
+        workflows,
+    })
 }
 
 fn from_file(ds: &Dataset, path: &Path, limit: Option<u64>) -> Result<Plan, DataError> {
     let table = Table::open(path)?;
     let has_task = table.has("task");
-    let index: std::collections::HashMap<&str, u32> =
-        ds.tasks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i as u32)).collect();
+    let index: std::collections::HashMap<&str, u32> = ds
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i as u32))
+        .collect();
     let mut workflows = Vec::new();
     let mut last = f64::NEG_INFINITY;
     let mut i = 0usize;
@@ -71,12 +81,17 @@ fn from_file(ds: &Dataset, path: &Path, limit: Option<u64>) -> Result<Plan, Data
         last = t;
         let task = if has_task {
             let id = row.text("task")?;
-            *index.get(id).ok_or_else(|| row.bad("task", format!("unknown task `{id}`")))?
+            *index
+                .get(id)
+                .ok_or_else(|| row.bad("task", format!("unknown task `{id}`")))?
         } else {
             (i % ds.tasks.len()) as u32
         };
         i += 1;
-        workflows.push(Planned { task, arrival_ms: t });
+        workflows.push(Planned {
+            task,
+            arrival_ms: t,
+        });
         Ok(())
     })?;
     if let Some(n) = limit {
@@ -85,5 +100,8 @@ fn from_file(ds: &Dataset, path: &Path, limit: Option<u64>) -> Result<Plan, Data
     if workflows.is_empty() {
         return Err(DataError::file(path, "has no arrivals (empty workload)"));
     }
-    Ok(Plan { kind: WorkloadKind::Open, workflows })
+    Ok(Plan {
+        kind: WorkloadKind::Open,
+        workflows,
+    })
 }

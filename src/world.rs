@@ -87,7 +87,10 @@ fn topology_of(ds: &Dataset, scenario: &Scenario) -> Topology {
         .zip(&out_lat)
         .map(|(s, &(lat, bw, n))| ServerInfo {
             id: s.id.clone(),
-            pos: GeoPoint { lon: s.lon, lat: s.lat },
+            pos: GeoPoint {
+                lon: s.lon,
+                lat: s.lat,
+            },
             compute: s.compute,
             price_multiplier: s.price_multiplier,
             region: 0,

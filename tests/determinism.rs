@@ -22,7 +22,16 @@ fn run_to(dir: &Path, yaml: &str, scheduler: &str, seed: u64, out: &str) -> Vec<
     let sc = LoadedScenario::load(&path).unwrap();
     let world = simrun::run::load_world(&sc, None).unwrap();
     let out = dir.join(out);
-    simrun::run::run_to_dir(&simrun::registry(), &world, &sc, scheduler, seed, None, &out).unwrap();
+    simrun::run::run_to_dir(
+        &simrun::registry(),
+        &world,
+        &sc,
+        scheduler,
+        seed,
+        None,
+        &out,
+    )
+    .unwrap();
     std::fs::read(out.join("trace.csv")).unwrap()
 }
 
@@ -53,7 +62,16 @@ fn every_workflow_completes_once_and_time_moves_forward() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let idx = |n: &str| header.iter().position(|h| *h == n).unwrap();
     let (wf, step) = (idx("workflow"), idx("step"));
-    let t: Vec<usize> = ["ready_ms", "dispatch_ms", "arrival_ms", "start_ms", "finish_ms"].iter().map(|n| idx(n)).collect();
+    let t: Vec<usize> = [
+        "ready_ms",
+        "dispatch_ms",
+        "arrival_ms",
+        "start_ms",
+        "finish_ms",
+    ]
+    .iter()
+    .map(|n| idx(n))
+    .collect();
     let mut steps: HashMap<u64, Vec<(u32, f64, f64)>> = HashMap::new();
     let mut last_finish = f64::NEG_INFINITY;
     for line in lines {
@@ -63,16 +81,27 @@ fn every_workflow_completes_once_and_time_moves_forward() {
         // Rows are written in completion order: finish times never decrease.
         assert!(times[4] >= last_finish);
         last_finish = times[4];
-        steps.entry(f[wf].parse().unwrap()).or_default().push((f[step].parse().unwrap(), times[0], times[4]));
+        steps.entry(f[wf].parse().unwrap()).or_default().push((
+            f[step].parse().unwrap(),
+            times[0],
+            times[4],
+        ));
     }
     assert_eq!(steps.len(), 300);
     for v in steps.values() {
         let ks: Vec<u32> = v.iter().map(|s| s.0).collect();
         assert_eq!(ks, [0, 1]);
-        assert!(v[1].1 >= v[0].2 - 1e-9, "step 1 ready before step 0 finished");
+        assert!(
+            v[1].1 >= v[0].2 - 1e-9,
+            "step 1 ready before step 0 finished"
+        );
     }
     let wfs = std::fs::read_to_string(d.path().join("g/workflows.csv")).unwrap();
-    let ids: std::collections::HashSet<&str> = wfs.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    let ids: std::collections::HashSet<&str> = wfs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
     assert_eq!(ids.len(), 300);
     assert_eq!(wfs.lines().count(), 301);
 }

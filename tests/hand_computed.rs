@@ -16,12 +16,22 @@ fn run(yaml: &str, scheduler: &str) -> MemorySink {
     let mut sched =
         simrun::run::build_scheduler(&simrun::registry(), &world, &sc, scheduler, 1).unwrap();
     let mut sink = MemorySink::default();
-    engine::run(&world, &plan, sched.as_mut(), &mut sink, RunOptions { seed: 1, measure_decisions: false })
-        .unwrap();
+    engine::run(
+        &world,
+        &plan,
+        sched.as_mut(),
+        &mut sink,
+        RunOptions {
+            seed: 1,
+            measure_decisions: false,
+        },
+    )
+    .unwrap();
     sink
 }
 
-const EPISODIC: &str = "data: tiny\nworkload: {kind: episodic, split: test}\nnetwork: {model: overlay}\n";
+const EPISODIC: &str =
+    "data: tiny\nworkload: {kind: episodic, split: test}\nnetwork: {model: overlay}\n";
 
 #[test]
 fn overlay_step_latency_matches_hand_computation() {
@@ -51,7 +61,11 @@ fn overlay_step_latency_matches_hand_computation() {
 #[test]
 fn second_arrival_queues_behind_the_first() {
     let dir = common::tempdir();
-    std::fs::write(dir.path().join("arrivals.csv"), "time_ms,task\n0,t0\n1,t0\n").unwrap();
+    std::fs::write(
+        dir.path().join("arrivals.csv"),
+        "time_ms,task\n0,t0\n1,t0\n",
+    )
+    .unwrap();
     let yaml = format!(
         "data: tiny\nworkload: {{kind: open, split: test, arrivals_file: {}}}\n",
         dir.path().join("arrivals.csv").display()

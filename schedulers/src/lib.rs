@@ -20,8 +20,8 @@ pub mod registry;
 pub mod scheduler;
 
 pub use observation::{
-    Candidate, GeoPoint, ModelTypeId, ServerIdx, ServerInfo, StationIdx, StationTelemetry, StepContext,
-    Telemetry, Topology,
+    Candidate, GeoPoint, ModelTypeId, ServerIdx, ServerInfo, StationIdx, StationTelemetry,
+    StepContext, Telemetry, Topology,
 };
 pub use params::{ParamError, Params};
 pub use registry::{BuildContext, Registry, SchedulerEntry, SchedulerError};

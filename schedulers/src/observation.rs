@@ -119,13 +119,18 @@ pub struct StationTelemetry {
     pub queued_work_ms: f64,
     /// Sum of the finish times, in ms, of the jobs in service.
     pub running_finish_sum_ms: f64,
+    /// Jobs dispatched to the station whose request message is still on the way.
+    pub in_flight: u32,
+    /// Service time, in ms, of those in-flight jobs.
+    pub in_flight_work_ms: f64,
 }
 
 impl StationTelemetry {
-    /// Work in ms that is still pending at `now`: queued service plus the remainder of running jobs.
+    /// Work in ms that is still pending at `now`: in-flight and queued service plus the
+    /// remainder of running jobs.
     pub fn pending_work_ms(&self, now_ms: f64) -> f64 {
         let remaining = self.running_finish_sum_ms - self.running as f64 * now_ms;
-        self.queued_work_ms + remaining.max(0.0)
+        self.in_flight_work_ms + self.queued_work_ms + remaining.max(0.0)
     }
 
     /// A simple estimate of the wait a new job would see: pending work spread over the slots,
@@ -146,6 +151,7 @@ pub struct Telemetry {
     pub stations: Vec<StationTelemetry>,
     ema: Vec<f64>,
     ema_stamp: Vec<u32>,
+    ema_seen: Vec<bool>,
     stamp: u32,
     ema_initial_ms: f64,
 }
@@ -157,10 +163,14 @@ impl Telemetry {
         Telemetry {
             stations: station_slots
                 .iter()
-                .map(|&slots| StationTelemetry { slots, ..Default::default() })
+                .map(|&slots| StationTelemetry {
+                    slots,
+                    ..Default::default()
+                })
                 .collect(),
             ema: vec![ema_initial_ms; servers],
             ema_stamp: vec![0; servers],
+            ema_seen: vec![false; servers],
             stamp: 0,
             ema_initial_ms,
         }
@@ -176,11 +186,18 @@ impl Telemetry {
         }
     }
 
+    /// The latency average of server `s` if a step finished there since the last reset.
+    pub fn latency_observed_ms(&self, s: ServerIdx) -> Option<f64> {
+        (self.ema_stamp[s as usize] == self.stamp && self.ema_seen[s as usize])
+            .then(|| self.ema[s as usize])
+    }
+
     /// Fold an observed step latency at server `s` into its average.
     pub fn observe_latency(&mut self, s: ServerIdx, latency_ms: f64) {
         let prev = self.latency_ema_ms(s);
         self.ema[s as usize] = 0.5 * latency_ms + 0.5 * prev;
         self.ema_stamp[s as usize] = self.stamp;
+        self.ema_seen[s as usize] = true;
     }
 
     /// Reset every latency average to its initial value in O(1) (episodic workloads).

@@ -34,7 +34,10 @@ impl Params {
         V: Into<String>,
     {
         Params {
-            values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             used: Default::default(),
         }
     }
@@ -52,7 +55,9 @@ impl Params {
         let mut pairs = Vec::new();
         for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = part.split_once('=').ok_or_else(|| {
-                ParamError(format!("scheduler spec `{spec}`: `{part}` is not key=value"))
+                ParamError(format!(
+                    "scheduler spec `{spec}`: `{part}` is not key=value"
+                ))
             })?;
             pairs.push((k.trim().to_string(), v.trim().to_string()));
         }
@@ -92,7 +97,9 @@ impl Params {
         if v.is_finite() {
             Ok(v)
         } else {
-            Err(ParamError(format!("scheduler parameter `{key}`: must be finite, got {v}")))
+            Err(ParamError(format!(
+                "scheduler parameter `{key}`: must be finite, got {v}"
+            )))
         }
     }
 

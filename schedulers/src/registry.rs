@@ -41,8 +41,7 @@ pub struct BuildContext<'a> {
 }
 
 /// A constructor: builds a scheduler from the context and its parameters.
-pub type Constructor =
-    fn(&BuildContext<'_>, &Params) -> Result<Box<dyn Scheduler>, SchedulerError>;
+pub type Constructor = fn(&BuildContext<'_>, &Params) -> Result<Box<dyn Scheduler>, SchedulerError>;
 
 /// One registered scheduler.
 #[derive(Clone)]
@@ -107,7 +106,12 @@ impl Registry {
         let (name, params) = Params::parse_spec(spec)?;
         let entry = self.get(&name).ok_or_else(|| SchedulerError::Unknown {
             name: name.clone(),
-            known: self.entries.iter().map(|e| e.name).collect::<Vec<_>>().join(", "),
+            known: self
+                .entries
+                .iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
         let params = extra.clone().merged(&params);
         let sched = (entry.build)(ctx, &params)?;
@@ -118,5 +122,6 @@ impl Registry {
 
 /// Default location of a scheduler's shipped checkpoint under a checkpoint directory.
 pub fn default_checkpoint(ctx: &BuildContext<'_>, scheduler: &str) -> Option<PathBuf> {
-    ctx.checkpoint_dir.map(|d| d.join(format!("{scheduler}.best.mpk")))
+    ctx.checkpoint_dir
+        .map(|d| d.join(format!("{scheduler}.best.mpk")))
 }

@@ -39,7 +39,9 @@ impl Table {
     /// Open `path`; a missing file or an LFS pointer is an error.
     pub fn open(path: &Path) -> Result<Table, DataError> {
         if !path.exists() {
-            return Err(DataError::Missing { path: path.to_path_buf() });
+            return Err(DataError::Missing {
+                path: path.to_path_buf(),
+            });
         }
         if is_lfs_pointer(path) {
             return Err(DataError::file(
@@ -47,8 +49,10 @@ impl Table {
                 "is a Git-LFS pointer, not data (fetch the real file with `git lfs pull`)",
             ));
         }
-        let file = std::fs::File::open(path)
-            .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+        let file = std::fs::File::open(path).map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
         let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
         let columns = headers
@@ -56,7 +60,11 @@ impl Table {
             .enumerate()
             .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
             .collect();
-        Ok(Table { path: path.to_path_buf(), columns, reader })
+        Ok(Table {
+            path: path.to_path_buf(),
+            columns,
+            reader,
+        })
     }
 
     /// Whether the header has `name`.
@@ -67,7 +75,10 @@ impl Table {
     /// The first of `names` that the header has, or an error listing them.
     pub fn require_one<'n>(&self, names: &[&'n str]) -> Result<&'n str, DataError> {
         names.iter().copied().find(|n| self.has(n)).ok_or_else(|| {
-            DataError::file(&self.path, format!("missing column `{}`", names.join("` or `")))
+            DataError::file(
+                &self.path,
+                format!("missing column `{}`", names.join("` or `")),
+            )
         })
     }
 
@@ -100,7 +111,9 @@ impl Table {
 fn csv_error(path: &Path, e: csv::Error) -> DataError {
     let line = e.position().map_or(0, |p| p.line());
     match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => DataError::field(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => DataError::field(
             path,
             line,
             "(row)",
@@ -113,9 +126,10 @@ fn csv_error(path: &Path, e: csv::Error) -> DataError {
 impl Row<'_> {
     /// The raw text of column `name` (error if the column does not exist).
     pub fn str(&self, name: &str) -> Result<&str, DataError> {
-        let idx = self.columns.get(name).ok_or_else(|| {
-            DataError::file(self.path, format!("missing column `{name}`"))
-        })?;
+        let idx = self
+            .columns
+            .get(name)
+            .ok_or_else(|| DataError::file(self.path, format!("missing column `{name}`")))?;
         Ok(self.record.get(*idx).unwrap_or("").trim())
     }
 
@@ -132,7 +146,9 @@ impl Row<'_> {
     /// A finite f64 in column `name`.
     pub fn f64(&self, name: &str) -> Result<f64, DataError> {
         let s = self.text(name)?;
-        let v: f64 = s.parse().map_err(|_| self.bad(name, format!("`{s}` is not a number")))?;
+        let v: f64 = s
+            .parse()
+            .map_err(|_| self.bad(name, format!("`{s}` is not a number")))?;
         if v.is_finite() {
             Ok(v)
         } else {

@@ -54,6 +54,9 @@ impl DataError {
 
     /// A file-level error.
     pub fn file(path: &Path, message: impl Into<String>) -> Self {
-        DataError::File { path: path.to_path_buf(), message: message.into() }
+        DataError::File {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
     }
 }

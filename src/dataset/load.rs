@@ -22,15 +22,20 @@ const FILES: [&str; 7] = [
 /// Load and validate the dataset in `dir`.
 pub fn load(dir: &Path) -> Result<Dataset, DataError> {
     if !dir.is_dir() {
-        return Err(DataError::Missing { path: dir.to_path_buf() });
+        return Err(DataError::Missing {
+            path: dir.to_path_buf(),
+        });
     }
     let mut warnings = Vec::new();
     let trap = load_trap_config(&dir.join("trap_config.json"))?;
     let trap_ids: std::collections::HashSet<String> = trap.1.iter().cloned().collect();
     let trap = trap.0;
     let servers = load_servers(&dir.join("servers.csv"), &trap_ids, &trap)?;
-    let index: HashMap<&str, u32> =
-        servers.iter().enumerate().map(|(i, s)| (s.id.as_str(), i as u32)).collect();
+    let index: HashMap<&str, u32> = servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i as u32))
+        .collect();
     for id in &trap_ids {
         if !index.contains_key(id.as_str()) {
             return Err(DataError::file(
@@ -41,15 +46,20 @@ pub fn load(dir: &Path) -> Result<Dataset, DataError> {
     }
     let (links, skipped) = load_links(&dir.join("network_links.csv"), &index)?;
     if skipped > 0 {
-        warnings.push(format!("network_links.csv: skipped {skipped} rows with unparsable numbers"));
+        warnings.push(format!(
+            "network_links.csv: skipped {skipped} rows with unparsable numbers"
+        ));
     }
     let (model_types, instances) = load_instances(&dir.join("model_instances.csv"), &index)?;
-    let type_index: HashMap<&str, u16> =
-        model_types.iter().enumerate().map(|(i, t)| (t.as_str(), i as u16)).collect();
+    let type_index: HashMap<&str, u16> = model_types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.as_str(), i as u16))
+        .collect();
 
     let log_path = dir.join("request_log.csv");
+    // An absent log is the normal case for generated data: tokens come from TaskSize.
     let tokens = if !log_path.exists() {
-        warnings.push("request_log.csv is absent: tokens fall back to TaskSize".into());
         None
     } else if is_lfs_pointer(&log_path) {
         warnings.push(
@@ -116,15 +126,19 @@ fn load_trap_config(path: &Path) -> Result<(TrapConfig, Vec<String>), DataError>
     if !path.exists() {
         return Ok((TrapConfig::default(), Vec::new()));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| DataError::Field {
         path: path.to_path_buf(),
         line: e.line() as u64,
         field: "(json)".into(),
         message: e.to_string(),
     })?;
-    let obj = v.as_object().ok_or_else(|| DataError::file(path, "must be a JSON object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| DataError::file(path, "must be a JSON object"))?;
     let num = |key: &str, default: f64| -> Result<f64, DataError> {
         match obj.get(key) {
             None | Some(serde_json::Value::Null) => Ok(default),
@@ -191,7 +205,14 @@ fn load_servers(
                 m = c;
             }
         }
-        servers.push(Server { id, lon, lat, compute, trap: is_trap, price_multiplier: m });
+        servers.push(Server {
+            id,
+            lon,
+            lat,
+            compute,
+            trap: is_trap,
+            price_multiplier: m,
+        });
         Ok(())
     })?;
     if servers.is_empty() {
@@ -204,7 +225,9 @@ fn load_links(path: &Path, index: &HashMap<&str, u32>) -> Result<(Vec<Link>, usi
     let table = Table::open(path)?;
     let src_col = table.require_one(&["SrcServerID", "SourceServerID"])?;
     let dst_col = table.require_one(&["DstServerID", "DestServerID"])?;
-    let bw_col = ["BandwidthMbps", "LinkBandwidth"].into_iter().find(|c| table.has(c));
+    let bw_col = ["BandwidthMbps", "LinkBandwidth"]
+        .into_iter()
+        .find(|c| table.has(c));
     let lat_col = table.has("BaseLatencyMs").then_some("BaseLatencyMs");
     let mut links = Vec::new();
     let mut skipped = 0;
@@ -228,7 +251,12 @@ fn load_links(path: &Path, index: &HashMap<&str, u32>) -> Result<(Vec<Link>, usi
         };
         match (bandwidth_mbps, base_latency_ms) {
             (Ok(bw), Ok(lat)) if bw > 0.0 && lat >= 0.0 => {
-                links.push(Link { src, dst, bandwidth_mbps: bw, base_latency_ms: lat });
+                links.push(Link {
+                    src,
+                    dst,
+                    bandwidth_mbps: bw,
+                    base_latency_ms: lat,
+                });
             }
             (Ok(bw), Ok(_)) if bw <= 0.0 => {
                 return Err(row.bad(bw_col.unwrap_or("BandwidthMbps"), "must be positive"))
@@ -271,7 +299,11 @@ fn load_instances(
                 (types.len() - 1) as u16
             }
         };
-        instances.push(Instance { server, model_type, cost_per_ktoken: cost });
+        instances.push(Instance {
+            server,
+            model_type,
+            cost_per_ktoken: cost,
+        });
         Ok(())
     })?;
     if instances.is_empty() {
@@ -349,7 +381,14 @@ fn load_tasks(
         if seen.insert(id.clone(), tasks.len()).is_some() {
             return Err(row.bad("TaskID", format!("duplicate id `{id}`")));
         }
-        tasks.push(Task { id, split, lon, lat, size, steps: Vec::new() });
+        tasks.push(Task {
+            id,
+            split,
+            lon,
+            lat,
+            size,
+            steps: Vec::new(),
+        });
         lists.push(list);
         Ok(())
     })?;
@@ -377,7 +416,13 @@ fn load_tasks(
     for (t, task) in tasks.iter_mut().enumerate() {
         let fallback = fallback_tokens(task.size);
         let steps: Vec<TaskStep> = if mapped[t].is_empty() {
-            lists[t].iter().map(|&ty| TaskStep { model_type: ty, tokens: fallback }).collect()
+            lists[t]
+                .iter()
+                .map(|&ty| TaskStep {
+                    model_type: ty,
+                    tokens: fallback,
+                })
+                .collect()
         } else {
             mapped[t].sort_by_key(|s| s.0);
             mapped[t]
@@ -388,12 +433,18 @@ fn load_tasks(
                         .and_then(|r| tokens.and_then(|m| m.get(r)))
                         .copied()
                         .unwrap_or(fallback);
-                    TaskStep { model_type: *ty, tokens }
+                    TaskStep {
+                        model_type: *ty,
+                        tokens,
+                    }
                 })
                 .collect()
         };
         if steps.is_empty() {
-            return Err(DataError::file(&path, format!("task `{}` has no steps", task.id)));
+            return Err(DataError::file(
+                &path,
+                format!("task `{}` has no steps", task.id),
+            ));
         }
         task.steps = steps;
     }
@@ -428,9 +479,18 @@ mod tests {
 
     #[test]
     fn type_list_cascade() {
-        assert_eq!(parse_type_list(r#"["ChatGPT", "GPT-4"]"#).unwrap(), ["ChatGPT", "GPT-4"]);
-        assert_eq!(parse_type_list(r#"[""ChatGPT"", ""GPT-4v""]"#).unwrap(), ["ChatGPT", "GPT-4v"]);
-        assert_eq!(parse_type_list("[ChatGPT, 'GPT-4']").unwrap(), ["ChatGPT", "GPT-4"]);
+        assert_eq!(
+            parse_type_list(r#"["ChatGPT", "GPT-4"]"#).unwrap(),
+            ["ChatGPT", "GPT-4"]
+        );
+        assert_eq!(
+            parse_type_list(r#"[""ChatGPT"", ""GPT-4v""]"#).unwrap(),
+            ["ChatGPT", "GPT-4v"]
+        );
+        assert_eq!(
+            parse_type_list("[ChatGPT, 'GPT-4']").unwrap(),
+            ["ChatGPT", "GPT-4"]
+        );
         assert!(parse_type_list("ChatGPT").is_none());
     }
 }

@@ -10,8 +10,8 @@ pub(crate) mod csvio;
 mod error;
 mod load;
 
-pub use csvio::{is_lfs_pointer, LFS_POINTER_PREFIX};
 pub(crate) use csvio as csvio_public;
+pub use csvio::{is_lfs_pointer, LFS_POINTER_PREFIX};
 pub use error::DataError;
 pub use load::load;
 
@@ -173,7 +173,9 @@ impl Dataset {
     /// The link row from `a` to `b`, if listed: `(base latency ms, bandwidth Mbps)`.
     pub fn link(&self, a: u32, b: u32) -> Option<(f64, f64)> {
         let row = &self.adjacency[a as usize];
-        row.binary_search_by_key(&b, |l| l.0).ok().map(|i| (row[i].1, row[i].2))
+        row.binary_search_by_key(&b, |l| l.0)
+            .ok()
+            .map(|i| (row[i].1, row[i].2))
     }
 }
 

@@ -22,7 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use simrun_schedulers::{Candidate, Scheduler, StepContext, StepOutcome, Telemetry};
 
 use crate::network::{Delivery, Origin};
-use crate::record::{RecordSink, StepRecord, WorkflowRecord, COMM_COST_SHARE, NETWORK_COST_PER_KB_MS};
+use crate::record::{
+    RecordSink, StepRecord, WorkflowRecord, COMM_COST_SHARE, NETWORK_COST_PER_KB_MS,
+};
 use crate::scenario::{NetworkSpec, WorkloadKind};
 use crate::workload::Plan;
 use crate::world::World;
@@ -87,6 +89,7 @@ struct Active {
     server: u32,
     delivery: Delivery,
     deliver_ms: f64,
+    service_ms: f64,
     rng: ChaCha8Rng,
     totals: WorkflowRecord,
 }
@@ -125,7 +128,10 @@ impl<'w> Engine<'w> {
             telemetry: Telemetry::new(world.dataset.servers.len(), &slots, world.ema_initial_ms),
             active: Vec::new(),
             free: Vec::new(),
-            network_key: ChaCha8Rng::seed_from_u64(crate::seeds::derive(opts.seed, crate::seeds::NETWORK)),
+            network_key: ChaCha8Rng::seed_from_u64(crate::seeds::derive(
+                opts.seed,
+                crate::seeds::NETWORK,
+            )),
             cand_buf: Vec::new(),
             stats: RunStats::default(),
             measure: opts.measure_decisions,
@@ -192,6 +198,7 @@ impl<'w> Engine<'w> {
             server: 0,
             delivery: Delivery::default(),
             deliver_ms: t,
+            service_ms: 0.0,
             rng,
             totals: WorkflowRecord {
                 workflow: id,
@@ -224,19 +231,31 @@ impl<'w> Engine<'w> {
     }
 
     /// Ask the scheduler where the ready step of `slot` goes and send its message.
-    fn dispatch(&mut self, slot: u32, now: f64, sched: &mut dyn Scheduler) -> Result<(), EngineError> {
+    fn dispatch(
+        &mut self,
+        slot: u32,
+        now: f64,
+        sched: &mut dyn Scheduler,
+    ) -> Result<(), EngineError> {
         let world = self.world;
         let ds = &world.dataset;
-        let a = self.active[slot as usize].as_mut().expect("active workflow");
+        let a = self.active[slot as usize]
+            .as_mut()
+            .expect("active workflow");
         let task = &ds.tasks[a.task as usize];
         let step = task.steps[a.step as usize];
         let (olon, olat) = match a.prev {
             Some(p) => (ds.servers[p as usize].lon, ds.servers[p as usize].lat),
             None => (task.lon, task.lat),
         };
-        let (cands, all) = world.candidates.candidates(step.model_type, olon, olat, &mut self.cand_buf);
+        let (cands, all) =
+            world
+                .candidates
+                .candidates(step.model_type, olon, olat, &mut self.cand_buf);
         if cands.is_empty() {
-            return Err(EngineError::NoCandidates(ds.model_types[step.model_type as usize].clone()));
+            return Err(EngineError::NoCandidates(
+                ds.model_types[step.model_type as usize].clone(),
+            ));
         }
         let ctx = StepContext {
             workflow: a.id,
@@ -245,7 +264,10 @@ impl<'w> Engine<'w> {
             n_steps: task.steps.len() as u32,
             model_type: step.model_type,
             tokens: step.tokens,
-            task_pos: simrun_schedulers::GeoPoint { lon: task.lon, lat: task.lat },
+            task_pos: simrun_schedulers::GeoPoint {
+                lon: task.lon,
+                lat: task.lat,
+            },
             prev_server: a.prev,
             now_ms: now,
             candidates: cands,
@@ -272,7 +294,10 @@ impl<'w> Engine<'w> {
         };
         let origin = match a.prev {
             Some(p) => Origin::Server(p),
-            None => Origin::User { lon: task.lon, lat: task.lat },
+            None => Origin::User {
+                lon: task.lon,
+                lat: task.lat,
+            },
         };
         let delivery = match &world.network {
             NetworkSpec::Reference(r) => r.deliver(ds, origin, c.server, step.tokens, &mut a.rng),
@@ -285,6 +310,11 @@ impl<'w> Engine<'w> {
                 &mut a.rng,
             ),
         };
+        let service = world.service_ms(c.server, step.tokens);
+        let t = &mut self.telemetry.stations[c.station as usize];
+        t.in_flight += 1;
+        t.in_flight_work_ms += service;
+        a.service_ms = service;
         a.ready_ms = now;
         a.station = c.station;
         a.server = c.server;
@@ -295,11 +325,21 @@ impl<'w> Engine<'w> {
     }
 
     fn deliver(&mut self, slot: u32, now: f64) {
-        let a = self.active[slot as usize].as_ref().expect("active workflow");
-        let tokens = self.world.dataset.tasks[a.task as usize].steps[a.step as usize].tokens;
-        let service = self.world.service_ms(a.server, tokens);
-        let station = a.station;
-        if let Some(finish) = self.stations.arrive(station, slot, now, service, &mut self.telemetry) {
+        let a = self.active[slot as usize]
+            .as_ref()
+            .expect("active workflow");
+        let (service, station) = (a.service_ms, a.station);
+        let t = &mut self.telemetry.stations[station as usize];
+        t.in_flight -= 1;
+        t.in_flight_work_ms = if t.in_flight == 0 {
+            0.0
+        } else {
+            t.in_flight_work_ms - service
+        };
+        if let Some(finish) = self
+            .stations
+            .arrive(station, slot, now, service, &mut self.telemetry)
+        {
             self.queue.set_completion(station, finish);
         }
     }
@@ -320,14 +360,17 @@ impl<'w> Engine<'w> {
         let world = self.world;
         let ds = &world.dataset;
         let slot = job.slot;
-        let a = self.active[slot as usize].as_mut().expect("active workflow");
+        let a = self.active[slot as usize]
+            .as_mut()
+            .expect("active workflow");
         let task = &ds.tasks[a.task as usize];
         let step = task.steps[a.step as usize];
-        let cand_instance = ds.stations[station as usize].instances
-            [(job.unit / world.slots_per_instance) as usize];
+        let cand_instance =
+            ds.stations[station as usize].instances[(job.unit / world.slots_per_instance) as usize];
         let server = &ds.servers[a.server as usize];
         let latency = now - a.ready_ms;
-        let cost = step.tokens as f64 / 1000.0 * ds.stations[station as usize].cost_per_ktoken
+        let cost = step.tokens as f64 / 1000.0
+            * ds.stations[station as usize].cost_per_ktoken
             * server.price_multiplier;
         let regions = |s: u32| world.topology.servers[s as usize].region;
         let switch = a.prev.is_some_and(|p| regions(p) != regions(a.server));

@@ -70,7 +70,13 @@ impl Stations {
         if let Some(unit) = st.free_units.pop() {
             self.seq += 1;
             let finish = now + service_ms;
-            st.running.push(Job { slot, unit, start_ms: now, finish_ms: finish, seq: self.seq });
+            st.running.push(Job {
+                slot,
+                unit,
+                start_ms: now,
+                finish_ms: finish,
+                seq: self.seq,
+            });
             t.running += 1;
             t.running_finish_sum_ms += finish;
             Some(earliest(&st.running).finish_ms)
@@ -103,11 +109,21 @@ impl Stations {
         st.free_units.push(job.unit);
         if let Some(w) = st.waiting.pop_front() {
             t.queued -= 1;
-            t.queued_work_ms = if t.queued == 0 { 0.0 } else { t.queued_work_ms - w.service_ms };
+            t.queued_work_ms = if t.queued == 0 {
+                0.0
+            } else {
+                t.queued_work_ms - w.service_ms
+            };
             let unit = st.free_units.pop().expect("a unit was just freed");
             self.seq += 1;
             let finish = now + w.service_ms;
-            st.running.push(Job { slot: w.slot, unit, start_ms: now, finish_ms: finish, seq: self.seq });
+            st.running.push(Job {
+                slot: w.slot,
+                unit,
+                start_ms: now,
+                finish_ms: finish,
+                seq: self.seq,
+            });
             t.running += 1;
             t.running_finish_sum_ms += finish;
         }

@@ -1,6 +1,8 @@
 //! `greedy`: the candidate with the lowest latency estimated from what a scheduler observes:
 //! propagation over the distance, the link table's base latency and bandwidth for a listed
-//! hop, the station's expected queue wait, and the compute time on the server.
+//! hop, the station's expected queue wait, and the compute time on the server. Where steps
+//! have already finished on a server, its observed latency average is a floor on the estimate
+//! (so a server that turned out slow is avoided until its average recovers).
 
 use crate::observation::{Candidate, StepContext};
 use crate::params::Params;
@@ -15,11 +17,17 @@ pub struct Greedy {
     ms_per_km: f64,
     unlisted_latency_ms: f64,
     unlisted_bandwidth_mbps: f64,
+    use_observed: bool,
 }
 
 impl Default for Greedy {
     fn default() -> Self {
-        Greedy { ms_per_km: 0.005, unlisted_latency_ms: 5.0, unlisted_bandwidth_mbps: 100.0 }
+        Greedy {
+            ms_per_km: 0.005,
+            unlisted_latency_ms: 5.0,
+            unlisted_bandwidth_mbps: 100.0,
+            use_observed: true,
+        }
     }
 }
 
@@ -42,7 +50,13 @@ impl Greedy {
         let topo = ctx.topology;
         let server = topo.server(cand.server);
         let origin = ctx.origin();
-        let d = approx_distance_km(origin.lon, origin.lat, server.pos.lon, server.pos.lat, cos_lat);
+        let d = approx_distance_km(
+            origin.lon,
+            origin.lat,
+            server.pos.lon,
+            server.pos.lat,
+            cos_lat,
+        );
         let bits = ctx.tokens as f64 * topo.bytes_per_token * 8.0;
         let (base, bw) = ctx
             .prev_server
@@ -52,7 +66,11 @@ impl Greedy {
         let wait = ctx.telemetry.stations[cand.station as usize].expected_wait_ms(ctx.now_ms);
         let compute =
             ctx.tokens as f64 / (server.compute.max(1e-6) * topo.base_tokens_per_s) * 1000.0;
-        network + wait + compute
+        let estimate = network + wait + compute;
+        match ctx.telemetry.latency_observed_ms(cand.server) {
+            Some(observed) if self.use_observed => estimate.max(observed),
+            _ => estimate,
+        }
     }
 }
 
@@ -79,14 +97,28 @@ impl Scheduler for Greedy {
 pub(super) fn entry() -> SchedulerEntry {
     SchedulerEntry {
         name: "greedy",
-        description: "lowest estimated latency from observed data (distance, link table, queue, compute)",
+        description:
+            "lowest estimated latency from observed data (distance, link table, queue, compute)",
         params: &[
-            ("ms_per_km", "propagation estimate in ms per km (default 0.005)"),
-            ("unlisted_latency_ms", "base latency assumed for a hop not in the link table (default 5)"),
-            ("unlisted_bandwidth_mbps", "bandwidth assumed for such a hop (default 100)"),
+            (
+                "ms_per_km",
+                "propagation estimate in ms per km (default 0.005)",
+            ),
+            (
+                "unlisted_latency_ms",
+                "base latency assumed for a hop not in the link table (default 5)",
+            ),
+            (
+                "unlisted_bandwidth_mbps",
+                "bandwidth assumed for such a hop (default 100)",
+            ),
+            (
+                "observed",
+                "use observed latency averages as a floor (default true)",
+            ),
         ],
         privileged: false,
-        build: build,
+        build,
     }
 }
 
@@ -96,5 +128,6 @@ fn build(_: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, Schedul
         ms_per_km: p.get_f64("ms_per_km", d.ms_per_km)?,
         unlisted_latency_ms: p.get_f64("unlisted_latency_ms", d.unlisted_latency_ms)?,
         unlisted_bandwidth_mbps: p.get_f64("unlisted_bandwidth_mbps", d.unlisted_bandwidth_mbps)?,
+        use_observed: p.get_or("observed", d.use_observed)?,
     }))
 }

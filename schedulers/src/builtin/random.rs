@@ -18,7 +18,9 @@ pub struct RandomScheduler {
 impl RandomScheduler {
     /// A random scheduler drawing from `seed`.
     pub fn new(seed: u64) -> Self {
-        RandomScheduler { rng: ChaCha8Rng::seed_from_u64(seed) }
+        RandomScheduler {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
     }
 }
 
@@ -43,11 +45,13 @@ pub(super) fn entry() -> SchedulerEntry {
         description: "uniform over the candidate instances (the published Random)",
         params: &[("seed", "extra seed mixed into the run seed (default 0)")],
         privileged: false,
-        build: build,
+        build,
     }
 }
 
 fn build(ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, SchedulerError> {
     let extra: u64 = p.get_or("seed", 0)?;
-    Ok(Box::new(RandomScheduler::new(ctx.seed ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15))))
+    Ok(Box::new(RandomScheduler::new(
+        ctx.seed ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    )))
 }
