@@ -3,11 +3,14 @@
 //! With `candidates: all` (the published protocol) a step of type t sees every station of t,
 //! a fixed list built once. With `candidates: k` it sees the k stations of t nearest to the
 //! message's origin, found in an R-tree per type (`rstar`), so a step costs O(k log n) even at
-//! 100,000 servers.
+//! 100,000 servers. When the origin is a server (every step after the first) the answer depends
+//! only on (server, type), so it is computed once and cached (thread-safe, so parallel runs
+//! over one world share it).
 
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 use simrun_schedulers::Candidate;
+use std::sync::OnceLock;
 
 use crate::dataset::Dataset;
 use crate::scenario::CandidatesSpec;
@@ -19,6 +22,8 @@ pub struct CandidateIndex {
     all: Vec<Vec<Candidate>>,
     nearest: Option<(usize, Vec<RTree<Point>>)>,
     cos_lat: f64,
+    n_types: usize,
+    per_server: Vec<OnceLock<Box<[u32]>>>,
 }
 
 impl CandidateIndex {
@@ -60,10 +65,18 @@ impl CandidateIndex {
                 Some((k, trees))
             }
         };
+        let per_server = match nearest {
+            Some(_) => (0..ds.servers.len() * n_types)
+                .map(|_| OnceLock::new())
+                .collect(),
+            None => Vec::new(),
+        };
         CandidateIndex {
             all,
             nearest,
             cos_lat,
+            n_types,
+            per_server,
         }
     }
 
@@ -72,33 +85,47 @@ impl CandidateIndex {
         &self.all[model_type as usize]
     }
 
-    /// The candidates of a step of `model_type` whose message starts at (lon, lat). Returns the
-    /// slice and whether it is the full list. `buf` is reused between calls.
+    /// The candidates of a step of `model_type` whose message starts at `from_server` (if the
+    /// origin is a server) or at (lon, lat). Returns the slice and whether it is the full list.
+    /// `buf` is reused between calls.
     pub fn candidates<'a>(
         &'a self,
         model_type: u16,
+        from_server: Option<u32>,
         lon: f64,
         lat: f64,
         buf: &'a mut Vec<Candidate>,
     ) -> (&'a [Candidate], bool) {
         let full = &self.all[model_type as usize];
-        match &self.nearest {
-            Some((k, trees)) if *k < full.len() => {
-                buf.clear();
-                let q = [lon * self.cos_lat, lat];
-                let mut cum = 0;
-                for p in trees[model_type as usize]
-                    .nearest_neighbor_iter(&q)
-                    .take(*k)
-                {
-                    let mut c = full[p.data as usize];
-                    cum += c.instances;
-                    c.cum_instances = cum;
-                    buf.push(c);
-                }
-                (buf.as_slice(), false)
-            }
-            _ => (full.as_slice(), true),
+        let Some((k, trees)) = &self.nearest else {
+            return (full.as_slice(), true);
+        };
+        if *k >= full.len() {
+            return (full.as_slice(), true);
         }
+        let query = || -> Box<[u32]> {
+            let q = [lon * self.cos_lat, lat];
+            trees[model_type as usize]
+                .nearest_neighbor_iter(&q)
+                .take(*k)
+                .map(|p| p.data)
+                .collect()
+        };
+        buf.clear();
+        let mut cum = 0;
+        let mut push = |j: u32| {
+            let mut c = full[j as usize];
+            cum += c.instances;
+            c.cum_instances = cum;
+            buf.push(c);
+        };
+        match from_server {
+            Some(s) => {
+                let slot = &self.per_server[s as usize * self.n_types + model_type as usize];
+                slot.get_or_init(query).iter().for_each(|&j| push(j));
+            }
+            None => query().iter().for_each(|&j| push(j)),
+        }
+        (buf.as_slice(), false)
     }
 }

@@ -251,7 +251,7 @@ impl<'w> Engine<'w> {
         let (cands, all) =
             world
                 .candidates
-                .candidates(step.model_type, olon, olat, &mut self.cand_buf);
+                .candidates(step.model_type, a.prev, olon, olat, &mut self.cand_buf);
         if cands.is_empty() {
             return Err(EngineError::NoCandidates(
                 ds.model_types[step.model_type as usize].clone(),
