@@ -101,6 +101,26 @@ impl ReferenceNetwork {
         prop + bits / capacity * 1000.0 + 5.0
     }
 
+    /// Hop geometry under the published model: (distance km, touches a trap, listed base
+    /// latency of a non-trap hop).
+    fn hop(ds: &Dataset, from: Origin, to: u32) -> (f64, bool, f64) {
+        let dst = &ds.servers[to as usize];
+        match from {
+            Origin::User { lon, lat } => (haversine_km(lon, lat, dst.lon, dst.lat), dst.trap, 0.0),
+            Origin::Server(p) => {
+                let src = &ds.servers[p as usize];
+                // Single-folder datasets are one region, so the reference's 0.5 km floor applies.
+                let d = haversine_km(src.lon, src.lat, dst.lon, dst.lat).max(0.5);
+                let listed = ds.link(p, to).map_or(0.0, |l| l.0);
+                (d, src.trap || dst.trap, listed)
+            }
+        }
+    }
+
+    fn trap_on(ds: &Dataset) -> bool {
+        ds.trap.present && ds.trap.latency_ms > 0.0
+    }
+
     /// Deliver one message under the published model.
     pub fn deliver(
         &self,
@@ -110,20 +130,10 @@ impl ReferenceNetwork {
         tokens: u32,
         rng: &mut ChaCha8Rng,
     ) -> Delivery {
-        let dst = &ds.servers[to as usize];
-        let trap_on = ds.trap.present && ds.trap.latency_ms > 0.0;
-        let (d, touches_trap, listed) = match from {
-            Origin::User { lon, lat } => (haversine_km(lon, lat, dst.lon, dst.lat), dst.trap, 0.0),
-            Origin::Server(p) => {
-                let src = &ds.servers[p as usize];
-                // Single-folder datasets are one region, so the reference's 0.5 km floor applies.
-                let d = haversine_km(src.lon, src.lat, dst.lon, dst.lat).max(0.5);
-                let listed = ds.link(p, to).map_or(0.0, |l| l.0);
-                (d, src.trap || dst.trap, listed)
-            }
-        };
+        let (d, touches_trap, listed) = Self::hop(ds, from, to);
+        let trap = Self::trap_on(ds) && touches_trap;
         // Reference order: the trap coin is drawn before the channel's three draws.
-        let link = if trap_on && touches_trap {
+        let link = if trap {
             if rng.random::<f64>() < self.trap_bad_probability {
                 self.trap_bad_ms
             } else {
@@ -135,10 +145,29 @@ impl ReferenceNetwork {
         let channel = Self::channel_ms(d, tokens, rng);
         Delivery {
             delay_ms: channel + link,
-            trap_hit: trap_on && touches_trap,
+            trap_hit: trap,
             attempts: 1,
             distance_km: d,
         }
+    }
+
+    /// Expected delay: the channel at its mean bandwidth, unit fading gain and mean
+    /// interference, plus the expected trap coin.
+    pub fn expected_ms(&self, ds: &Dataset, from: Origin, to: u32, tokens: u32) -> f64 {
+        let (d, touches_trap, listed) = Self::hop(ds, from, to);
+        let bandwidth: f64 = 20e6 * 0.625;
+        let noise = 10f64.powf((-174.0 + 10.0 * bandwidth.log10() + 10.0) / 10.0) / 1000.0;
+        let rx = tx_power_w() * (0.1 / d.max(0.1)).powf(2.5);
+        let sinr = rx / (noise * 6.0 + 1e-20);
+        let capacity = (bandwidth * (1.0 + sinr).log2()).max(50_000.0);
+        let channel = d * 0.005 + tokens as f64 * 32.0 / capacity * 1000.0 + 5.0;
+        let link = if Self::trap_on(ds) && touches_trap {
+            self.trap_bad_probability * self.trap_bad_ms
+                + (1.0 - self.trap_bad_probability) * self.trap_good_ms
+        } else {
+            listed
+        };
+        channel + link
     }
 }
 
@@ -209,18 +238,9 @@ impl OverlayNetwork {
         Ok(())
     }
 
-    /// Deliver one message over the overlay.
-    pub fn deliver(
-        &self,
-        ds: &Dataset,
-        from: Origin,
-        to: u32,
-        tokens: u32,
-        bytes_per_token: f64,
-        rng: &mut ChaCha8Rng,
-    ) -> Delivery {
+    /// One attempt's delay without jitter, the hop distance and whether it touches a trap.
+    fn path(&self, ds: &Dataset, from: Origin, to: u32, bits: f64) -> (f64, f64, bool) {
         let dst = &ds.servers[to as usize];
-        let bits = tokens as f64 * bytes_per_token * 8.0;
         let (d, touches_trap, base, bw) = match from {
             Origin::User { lon, lat } => (
                 haversine_km(lon, lat, dst.lon, dst.lat),
@@ -239,7 +259,8 @@ impl OverlayNetwork {
                 (d, src.trap || dst.trap, base, bw)
             }
         };
-        let (base, bw) = if touches_trap && ds.trap.present {
+        let trap = touches_trap && ds.trap.present;
+        let (base, bw) = if trap {
             (
                 base.max(ds.trap.latency_ms),
                 bw.min(ds.trap.bandwidth_mbps.max(1e-3)),
@@ -247,8 +268,22 @@ impl OverlayNetwork {
         } else {
             (base, bw)
         };
-        let one_way = base + d * self.ms_per_km + bits / (bw * 1e3);
-        if !touches_trap {
+        (base + d * self.ms_per_km + bits / (bw * 1e3), d, trap)
+    }
+
+    /// Deliver one message over the overlay.
+    pub fn deliver(
+        &self,
+        ds: &Dataset,
+        from: Origin,
+        to: u32,
+        tokens: u32,
+        bytes_per_token: f64,
+        rng: &mut ChaCha8Rng,
+    ) -> Delivery {
+        let bits = tokens as f64 * bytes_per_token * 8.0;
+        let (one_way, d, trap) = self.path(ds, from, to, bits);
+        if !trap {
             return Delivery {
                 delay_ms: one_way,
                 trap_hit: false,
@@ -275,6 +310,27 @@ impl OverlayNetwork {
             attempts,
             distance_km: d,
         }
+    }
+
+    /// Expected delay: one attempt plus, on trap hops, the mean jitter and the expected number
+    /// of losses (a truncated geometric series) times the retransmission timeout.
+    pub fn expected_ms(
+        &self,
+        ds: &Dataset,
+        from: Origin,
+        to: u32,
+        tokens: u32,
+        bytes_per_token: f64,
+    ) -> f64 {
+        let bits = tokens as f64 * bytes_per_token * 8.0;
+        let (one_way, _, trap) = self.path(ds, from, to, bits);
+        if !trap {
+            return one_way;
+        }
+        let losses: f64 = (1..self.max_attempts)
+            .map(|i| self.trap_loss.powi(i as i32))
+            .sum();
+        one_way + self.trap_jitter_ms + losses * self.rto_ms
     }
 }
 

@@ -18,6 +18,7 @@ pub mod observation;
 pub mod params;
 pub mod registry;
 pub mod scheduler;
+pub mod truth;
 
 pub use observation::{
     Candidate, GeoPoint, ModelTypeId, ServerIdx, ServerInfo, StationIdx, StationTelemetry,
@@ -26,3 +27,4 @@ pub use observation::{
 pub use params::{ParamError, Params};
 pub use registry::{BuildContext, Registry, SchedulerEntry, SchedulerError};
 pub use scheduler::{Decision, Scheduler, StepOutcome};
+pub use truth::GroundTruth;

@@ -1,6 +1,7 @@
 //! The [`Scheduler`] trait and the values that flow through it.
 
 use crate::observation::{ServerIdx, StationIdx, StepContext};
+use crate::truth::GroundTruth;
 
 /// A placement decision: which of the step's candidates runs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,13 @@ pub trait Scheduler {
     /// Choose a candidate for the ready step. `ctx.candidates` is never empty and the returned
     /// index must be within it.
     fn decide(&mut self, ctx: &StepContext<'_>) -> Decision;
+
+    /// Choose a candidate with access to ground truth. Called instead of
+    /// [`decide`](Scheduler::decide) only for schedulers whose [`privileged`](Scheduler::privileged)
+    /// is true; the default ignores the truth.
+    fn decide_privileged(&mut self, ctx: &StepContext<'_>, _truth: &dyn GroundTruth) -> Decision {
+        self.decide(ctx)
+    }
 
     /// Learn the outcome of a step this scheduler placed. The default ignores it.
     fn observe(&mut self, _outcome: &StepOutcome) {}

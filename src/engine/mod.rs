@@ -14,6 +14,7 @@
 
 mod events;
 mod station;
+mod truth;
 
 pub use events::{Event, EventQueue, Next};
 
@@ -116,6 +117,8 @@ struct Engine<'w> {
     cand_buf: Vec<Candidate>,
     stats: RunStats,
     measure: bool,
+    privileged: bool,
+    slots: Vec<u32>,
 }
 
 impl<'w> Engine<'w> {
@@ -135,6 +138,8 @@ impl<'w> Engine<'w> {
             cand_buf: Vec::new(),
             stats: RunStats::default(),
             measure: opts.measure_decisions,
+            privileged: false,
+            slots,
         }
     }
 
@@ -145,6 +150,7 @@ impl<'w> Engine<'w> {
         sink: &mut dyn RecordSink,
     ) -> Result<RunStats, EngineError> {
         let episodic = plan.kind == WorkloadKind::Episodic;
+        self.privileged = sched.privileged();
         if let Some(first) = plan.workflows.first() {
             let t = if episodic { 0.0 } else { first.arrival_ms };
             self.queue.push(t, Event::Arrival(0));
@@ -275,14 +281,21 @@ impl<'w> Engine<'w> {
             topology: &world.topology,
             telemetry: &self.telemetry,
         };
-        let decision = if self.measure {
-            let t0 = std::time::Instant::now();
-            let d = sched.decide(&ctx);
-            self.stats.decision_s += t0.elapsed().as_secs_f64();
-            d
+        let t0 = self.measure.then(std::time::Instant::now);
+        let decision = if self.privileged {
+            let truth = truth::EngineTruth {
+                world,
+                stations: &self.stations,
+                slots: &self.slots,
+                user: (task.lon, task.lat),
+            };
+            sched.decide_privileged(&ctx, &truth)
         } else {
             sched.decide(&ctx)
         };
+        if let Some(t0) = t0 {
+            self.stats.decision_s += t0.elapsed().as_secs_f64();
+        }
         let Some(c) = cands.get(decision.candidate).copied() else {
             return Err(EngineError::BadDecision {
                 scheduler: sched.name().to_string(),

@@ -142,3 +142,49 @@ fn earliest(running: &[Job]) -> &Job {
         .min_by(|a, b| key(a).partial_cmp(&key(b)).expect("finite times"))
         .expect("non-empty")
 }
+
+impl Stations {
+    /// The wait a job arriving at `station` at `at_ms` would see given the jobs there now:
+    /// the units free up at the running jobs' finish times, the queued jobs take them in FIFO
+    /// order, and the new job starts when the next unit is free.
+    pub fn wait_at(&self, station: u32, at_ms: f64, slots: u32) -> f64 {
+        let st = &self.stations[station as usize];
+        let mut free: Vec<f64> = st.running.iter().map(|j| j.finish_ms.max(at_ms)).collect();
+        free.resize(slots.max(1) as usize, at_ms);
+        for w in &st.waiting {
+            let (i, t) = min_slot(&free);
+            free[i] = t + w.service_ms;
+        }
+        (min_slot(&free).1 - at_ms).max(0.0)
+    }
+}
+
+fn min_slot(free: &[f64]) -> (usize, f64) {
+    free.iter().copied().enumerate().fold(
+        (0, f64::INFINITY),
+        |b, (i, t)| if t < b.1 { (i, t) } else { b },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_accounts_for_running_and_queued_jobs() {
+        let mut tel = Telemetry::new(1, &[2], 0.0);
+        let mut st = Stations::new(&[2]);
+        // Two jobs start at t=0 (100 and 300 ms), a third (50 ms) queues.
+        assert_eq!(st.arrive(0, 0, 0.0, 100.0, &mut tel), Some(100.0));
+        assert_eq!(st.arrive(0, 1, 0.0, 300.0, &mut tel), Some(100.0));
+        assert_eq!(st.arrive(0, 2, 0.0, 50.0, &mut tel), None);
+        // At t=10 a new job would wait: the queued job takes the unit free at 100 until 150,
+        // so the next free unit is at 150 -> wait 140 ms.
+        assert!((st.wait_at(0, 10.0, 2) - 140.0).abs() < 1e-12);
+        assert!((tel.stations[0].pending_work_ms(10.0) - (90.0 + 290.0 + 50.0)).abs() < 1e-9);
+        let (job, next) = st.finish(0, 100.0, &mut tel);
+        assert_eq!((job.slot, next), (0, Some(150.0)));
+        assert_eq!(tel.stations[0].queued, 0);
+        assert_eq!(tel.stations[0].running, 2);
+    }
+}
