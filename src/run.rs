@@ -67,14 +67,22 @@ pub fn build_scheduler(
 ) -> Result<Box<dyn Scheduler>> {
     let (name, _) = Params::parse_spec(spec)?;
     let extra = scenario_params(scenario, &name);
+    let dir = checkpoint_dir(world, scenario);
+    let scenario_path = scenario.path.display().to_string();
     let ctx = BuildContext {
         seed: crate::seeds::derive(seed, crate::seeds::SCHEDULER),
         topology: &world.topology,
         dataset_fingerprint: &world.dataset.fingerprint,
-        scenario: &scenario.name,
-        checkpoint_dir: scenario.spec.checkpoints.as_deref(),
+        scenario: &scenario_path,
+        checkpoint_dir: dir.as_deref(),
     };
     Ok(registry.build(spec, &extra, &ctx)?)
+}
+
+/// Where trained checkpoints for this scenario and dataset live:
+/// `<scenario checkpoints>/<dataset folder name>/`.
+pub fn checkpoint_dir(world: &World, scenario: &LoadedScenario) -> Option<PathBuf> {
+    scenario.spec.checkpoints.as_ref().map(|d| d.join(&world.dataset.name))
 }
 
 /// Result of [`run_to_dir`].

@@ -39,26 +39,32 @@ pub fn plan(ds: &Dataset, w: &Workload, rng: &mut ChaCha8Rng) -> Result<Plan, Da
         return from_file(ds, file, w.workflows);
     }
     let n = w.workflows.unwrap_or(pool.len() as u64) as usize;
-    let rate = w.rate_per_s.unwrap_or(1.0);
+    Ok(from_pool(w.kind, &pool, n, w.order, w.rate_per_s.unwrap_or(1.0), rng))
+}
+
+/// `n` workflows over the task indices in `pool` (non-empty): in order (task i mod len) or
+/// sampled uniformly; open workloads get Poisson arrivals at `rate_per_s`.
+pub fn from_pool(
+    kind: WorkloadKind,
+    pool: &[u32],
+    n: usize,
+    order: TaskOrder,
+    rate_per_s: f64,
+    rng: &mut ChaCha8Rng,
+) -> Plan {
     let mut t = 0.0;
     let mut workflows = Vec::with_capacity(n);
     for i in 0..n {
-        let task = match w.order {
+        let task = match order {
             TaskOrder::Sequential => pool[i % pool.len()],
             TaskOrder::Sample => pool[rng.random_range(0..pool.len())],
         };
-        if w.kind == WorkloadKind::Open {
-            t += -(1.0 - rng.random::<f64>()).ln() / rate * 1000.0;
+        if kind == WorkloadKind::Open {
+            t += -(1.0 - rng.random::<f64>()).ln() / rate_per_s * 1000.0;
         }
-        workflows.push(Planned {
-            task,
-            arrival_ms: t,
-        });
+        workflows.push(Planned { task, arrival_ms: t });
     }
-    Ok(Plan {
-        kind: w.kind,
-        workflows,
-    })
+    Plan { kind, workflows }
 }
 
 fn from_file(ds: &Dataset, path: &Path, limit: Option<u64>) -> Result<Plan, DataError> {

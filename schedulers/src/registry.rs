@@ -34,7 +34,8 @@ pub struct BuildContext<'a> {
     pub topology: &'a Topology,
     /// Fingerprint of the dataset (checks that a checkpoint fits it).
     pub dataset_fingerprint: &'a str,
-    /// Name of the scenario (for default checkpoint locations).
+    /// The scenario file as given on the command line (for messages such as "run
+    /// `simrun train <scenario> --scheduler <name>`").
     pub scenario: &'a str,
     /// Directory where shipped checkpoints of this scenario live, if any.
     pub checkpoint_dir: Option<&'a std::path::Path>,
