@@ -17,6 +17,7 @@ pub mod builtin;
 pub mod observation;
 pub mod params;
 pub mod registry;
+pub mod rl;
 pub mod scheduler;
 
 pub use observation::{
