@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod builtin;
+pub mod learned;
 pub mod observation;
 pub mod params;
 pub mod registry;

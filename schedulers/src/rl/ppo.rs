@@ -551,3 +551,62 @@ mod tests {
         assert!(s.approx_kl.abs() < 1e-6 && s.clip_fraction == 0.0, "{s:?}");
     }
 }
+
+/// Timings behind the performance figures; run with
+/// `cargo test --release -p simrun-schedulers -- --ignored --nocapture timing`.
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::rl::net::Activation;
+    use rand::Rng;
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn timing_update_and_acting_at_500_servers() {
+        let n = 500;
+        let d = 10 + n;
+        let actor = MlpSpec::se_actor(d, n);
+        let critic = MlpSpec::mlp(d, 1, Activation::Relu);
+        let mut learner = PpoLearner::new(&actor, &critic, PpoConfig::default(), 1);
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let rows = 1000;
+        let obs: Vec<f32> = (0..rows * d).map(|_| rng.random_range(0.0..1.0)).collect();
+        let allowed: Vec<Allowed> = (0..rows)
+            .map(|i| if i % 3 == 0 { None } else { allowed_list((0..n as u32).step_by(1 + i % 4)) })
+            .collect();
+        let actions: Vec<u32> = (0..rows).map(|i| (i % 60) as u32 * 4).collect();
+        let t = Instant::now();
+        let (v, lp) = learner.evaluate(&obs, d, &allowed, &actions);
+        let eval_s = t.elapsed().as_secs_f64();
+        let adv: Vec<f32> = (0..rows).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let batch = PpoBatch {
+            obs: &obs,
+            obs_dim: d,
+            allowed: &allowed,
+            actions: &actions,
+            old_log_probs: &lp,
+            advantages: &adv,
+            returns: &v,
+        };
+        let t = Instant::now();
+        let s = learner.update(&batch, 3e-4, 0.03);
+        let update_s = t.elapsed().as_secs_f64();
+        let fast = learner.fast_actor();
+        let mut scratch = crate::rl::fast::Scratch::default();
+        let mut out = Vec::new();
+        let t = Instant::now();
+        let reps = 2000;
+        for r in 0..reps {
+            fast.forward(&obs[(r % rows) * d..(r % rows + 1) * d], &mut scratch, &mut out);
+        }
+        let act_us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
+        println!(
+            "N = {n}: evaluate 1000 rows {:.1} ms; update (10 passes × 1000) {:.1} ms ({} steps); \
+             fast actor forward {act_us:.1} µs",
+            eval_s * 1e3,
+            update_s * 1e3,
+            s.steps
+        );
+    }
+}
