@@ -86,7 +86,7 @@ pub(super) fn entry() -> SchedulerEntry {
             ("unlisted_bandwidth_mbps", "bandwidth assumed for such a hop (default 100)"),
         ],
         privileged: false,
-        build: build,
+        build,
     }
 }
 

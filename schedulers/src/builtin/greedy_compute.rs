@@ -56,7 +56,7 @@ pub(super) fn entry() -> SchedulerEntry {
         description: "the published Greedy: the candidate with the highest server compute",
         params: &[],
         privileged: false,
-        build: build,
+        build,
     }
 }
 

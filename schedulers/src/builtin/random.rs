@@ -43,7 +43,7 @@ pub(super) fn entry() -> SchedulerEntry {
         description: "uniform over the candidate instances (the published Random)",
         params: &[("seed", "extra seed mixed into the run seed (default 0)")],
         privileged: false,
-        build: build,
+        build,
     }
 }
 

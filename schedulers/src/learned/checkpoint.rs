@@ -91,7 +91,10 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
 
 /// Write `bytes` to `path` atomically: a temporary file next to it, then a rename.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let io = |source| CheckpointError::Io { path: path.to_path_buf(), source };
+    let io = |source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(io)?;
     }
@@ -110,36 +113,58 @@ pub fn write_checkpoint(
 ) -> Result<(), CheckpointError> {
     let bytes = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
         .record(nets.into_record(), ())
-        .map_err(|e| CheckpointError::Record { path: path.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| CheckpointError::Record {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     write_atomic(path, &bytes)?;
     let sidecar = sidecar_path(path);
-    let json = serde_json::to_vec_pretty(meta)
-        .map_err(|e| CheckpointError::Meta { path: sidecar.clone(), message: e.to_string() })?;
+    let json = serde_json::to_vec_pretty(meta).map_err(|e| CheckpointError::Meta {
+        path: sidecar.clone(),
+        message: e.to_string(),
+    })?;
     write_atomic(&sidecar, &json)
 }
 
 /// Read only the sidecar of the checkpoint at `path`.
 pub fn read_meta(path: &Path) -> Result<CheckpointMeta, CheckpointError> {
     let sidecar = sidecar_path(path);
-    let raw = fs::read(&sidecar).map_err(|source| CheckpointError::Io { path: sidecar.clone(), source })?;
-    let meta: CheckpointMeta = serde_json::from_slice(&raw)
-        .map_err(|e| CheckpointError::Meta { path: sidecar.clone(), message: e.to_string() })?;
+    let raw = fs::read(&sidecar).map_err(|source| CheckpointError::Io {
+        path: sidecar.clone(),
+        source,
+    })?;
+    let meta: CheckpointMeta = serde_json::from_slice(&raw).map_err(|e| CheckpointError::Meta {
+        path: sidecar.clone(),
+        message: e.to_string(),
+    })?;
     if meta.format != CHECKPOINT_FORMAT {
         return Err(CheckpointError::Meta {
             path: sidecar,
-            message: format!("format {} (this build reads {CHECKPOINT_FORMAT})", meta.format),
+            message: format!(
+                "format {} (this build reads {CHECKPOINT_FORMAT})",
+                meta.format
+            ),
         });
     }
     Ok(meta)
 }
 
 /// Read the networks of the checkpoint at `path`, shaped as its sidecar says.
-pub fn read_networks(path: &Path, meta: &CheckpointMeta) -> Result<ActorCritic<InnerBackend>, CheckpointError> {
-    let bytes = fs::read(path).map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })?;
+pub fn read_networks(
+    path: &Path,
+    meta: &CheckpointMeta,
+) -> Result<ActorCritic<InnerBackend>, CheckpointError> {
+    let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let device = NdArrayDevice::Cpu;
     let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
         .load(bytes, &device)
-        .map_err(|e| CheckpointError::Record { path: path.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| CheckpointError::Record {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     // The skeleton's initial weights are overwritten by the record.
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let skeleton = ActorCritic {

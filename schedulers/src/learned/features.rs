@@ -51,12 +51,17 @@ pub struct FeatureBuilder {
 /// The first run of digits in `name`, if any (`Server2_Trap` → 2).
 fn first_integer(name: &str) -> Option<u32> {
     let start = name.find(|c: char| c.is_ascii_digit())?;
-    let digits: String = name[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = name[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
 }
 
 /// `2 (x − lo) / (hi − lo) − 1`, or 0 for a degenerate range.
@@ -73,7 +78,12 @@ impl FeatureBuilder {
     pub fn new(kind: LearnedKind, topology: &Topology) -> Self {
         let servers = &topology.servers;
         let neighbours: Vec<Vec<u32>> = (0..servers.len())
-            .map(|s| topology.links.get(s).map_or_else(Vec::new, |l| l.iter().map(|x| x.0).collect()))
+            .map(|s| {
+                topology
+                    .links
+                    .get(s)
+                    .map_or_else(Vec::new, |l| l.iter().map(|x| x.0).collect())
+            })
             .collect();
         let high: Vec<bool> = servers.iter().map(|s| s.compute > 1.5).collect();
         FeatureBuilder {
@@ -83,7 +93,10 @@ impl FeatureBuilder {
             region_number: servers
                 .iter()
                 .map(|s| {
-                    let name = topology.regions.get(s.region as usize).map_or("", String::as_str);
+                    let name = topology
+                        .regions
+                        .get(s.region as usize)
+                        .map_or("", String::as_str);
                     first_integer(name).unwrap_or(u32::from(s.region) + 1) as f32
                 })
                 .collect(),
@@ -97,13 +110,18 @@ impl FeatureBuilder {
                 .collect(),
             bandwidth_feature: servers
                 .iter()
-                .map(|s| (s.mean_link_bandwidth_mbps.unwrap_or(100.0) / 10_000.0).clamp(0.0, 1.0) as f32)
+                .map(|s| {
+                    (s.mean_link_bandwidth_mbps.unwrap_or(100.0) / 10_000.0).clamp(0.0, 1.0) as f32
+                })
                 .collect(),
             high_compute_feature: (0..servers.len())
                 .map(|s| {
                     if high[s] {
                         1.0
-                    } else if neighbours[s].iter().any(|&n| high.get(n as usize) == Some(&true)) {
+                    } else if neighbours[s]
+                        .iter()
+                        .any(|&n| high.get(n as usize) == Some(&true))
+                    {
                         0.5
                     } else {
                         0.0
@@ -169,7 +187,10 @@ impl FeatureBuilder {
         out.push(ctx.step as f32 / ctx.n_steps.max(1) as f32);
         out.push(to_unit(ctx.task_pos.lon, self.lon));
         out.push(to_unit(ctx.task_pos.lat, self.lat));
-        let prev = ctx.prev_server.map(|p| p as usize).filter(|&p| p < self.server_count());
+        let prev = ctx
+            .prev_server
+            .map(|p| p as usize)
+            .filter(|&p| p < self.server_count());
         out.push(prev.map_or(0.0, |p| self.region_number[p]));
         out.extend(weights.map(|w| w as f32));
         if self.kind == LearnedKind::Ppo {
@@ -183,14 +204,25 @@ impl FeatureBuilder {
                 let congestion = if nb.is_empty() {
                     0.0
                 } else {
-                    nb.iter().map(|&n| self.queue.get(n as usize).copied().unwrap_or(0.0)).sum::<f32>()
+                    nb.iter()
+                        .map(|&n| self.queue.get(n as usize).copied().unwrap_or(0.0))
+                        .sum::<f32>()
                         / nb.len() as f32
                 };
-                out.extend([congestion, self.bandwidth_feature[p], self.high_compute_feature[p]]);
+                out.extend([
+                    congestion,
+                    self.bandwidth_feature[p],
+                    self.high_compute_feature[p],
+                ]);
             }
         }
         let start = out.len();
-        out.extend(self.static_u.iter().zip(&self.queue).map(|(s, q)| s / (1.0 + 0.3 * q)));
+        out.extend(
+            self.static_u
+                .iter()
+                .zip(&self.queue)
+                .map(|(s, q)| s / (1.0 + 0.3 * q)),
+        );
         let u = &mut out[start..];
         let max = u.iter().copied().fold(0.0f32, f32::max);
         if max > 1e-9 {

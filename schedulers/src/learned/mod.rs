@@ -79,7 +79,10 @@ impl LearnedKind {
         match self {
             LearnedKind::StarPpo => {
                 let input = features::STAR_STATE_DIM + servers;
-                (MlpSpec::se_actor(input, servers), MlpSpec::mlp(input, 1, Activation::Relu))
+                (
+                    MlpSpec::se_actor(input, servers),
+                    MlpSpec::mlp(input, 1, Activation::Relu),
+                )
             }
             LearnedKind::Ppo => {
                 let input = features::PPO_STATE_DIM;
@@ -116,7 +119,10 @@ pub fn entries() -> Vec<SchedulerEntry> {
     ]
 }
 
-fn build_star_ppo(ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, SchedulerError> {
+fn build_star_ppo(
+    ctx: &BuildContext<'_>,
+    p: &Params,
+) -> Result<Box<dyn Scheduler>, SchedulerError> {
     build(LearnedKind::StarPpo, ctx, p)
 }
 
@@ -124,7 +130,11 @@ fn build_ppo(ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, S
     build(LearnedKind::Ppo, ctx, p)
 }
 
-fn build(kind: LearnedKind, ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, SchedulerError> {
+fn build(
+    kind: LearnedKind,
+    ctx: &BuildContext<'_>,
+    p: &Params,
+) -> Result<Box<dyn Scheduler>, SchedulerError> {
     let path = match p.get_str("checkpoint") {
         Some(path) => PathBuf::from(path),
         None => default_checkpoint(ctx, kind.name()).ok_or_else(|| {
@@ -136,6 +146,12 @@ fn build(kind: LearnedKind, ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dy
             ))
         })?,
     };
-    let policy = LearnedPolicy::from_checkpoint(kind, &path, ctx.topology, ctx.dataset_fingerprint, ctx.scenario)?;
+    let policy = LearnedPolicy::from_checkpoint(
+        kind,
+        &path,
+        ctx.topology,
+        ctx.dataset_fingerprint,
+        ctx.scenario,
+    )?;
     Ok(Box::new(policy))
 }

@@ -60,7 +60,11 @@ impl LearnedPolicy {
         weights: [f64; 3],
     ) -> Self {
         assert_eq!(actor.input(), features.obs_dim(), "actor input width");
-        assert_eq!(actor.output(), features.server_count(), "one logit per server");
+        assert_eq!(
+            actor.output(),
+            features.server_count(),
+            "one logit per server"
+        );
         LearnedPolicy {
             kind,
             features,
@@ -116,10 +120,18 @@ impl LearnedPolicy {
         }
         let (actor_spec, critic_spec) = kind.networks(topology.server_count());
         if meta.actor != actor_spec || meta.critic != critic_spec {
-            return Err(fail(format!("checkpoint {} has a different network shape", path.display())));
+            return Err(fail(format!(
+                "checkpoint {} has a different network shape",
+                path.display()
+            )));
         }
         let nets = read_networks(path, &meta).map_err(|e| fail(e.to_string()))?;
-        Ok(LearnedPolicy::new(kind, topology, FastMlp::from_burn(&nets.actor), meta.eval_weights))
+        Ok(LearnedPolicy::new(
+            kind,
+            topology,
+            FastMlp::from_burn(&nets.actor),
+            meta.eval_weights,
+        ))
     }
 
     /// The DWA weights placed in the state.
@@ -130,7 +142,8 @@ impl LearnedPolicy {
     /// The actor's logits (one per server, file order) for `ctx`.
     pub fn logits(&mut self, ctx: &StepContext<'_>) -> &[f32] {
         self.features.build(ctx, self.weights, &mut self.obs);
-        self.actor.forward(&self.obs, &mut self.scratch, &mut self.logits);
+        self.actor
+            .forward(&self.obs, &mut self.scratch, &mut self.logits);
         &self.logits
     }
 }

@@ -18,7 +18,10 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
     let servers = (0..n)
         .map(|i| ServerInfo {
             id: format!("S{i}"),
-            pos: GeoPoint { lon: rng.random_range(6.0..10.0), lat: rng.random_range(45.0..48.0) },
+            pos: GeoPoint {
+                lon: rng.random_range(6.0..10.0),
+                lat: rng.random_range(45.0..48.0),
+            },
             compute: rng.random_range(0.2..1.0),
             price_multiplier: rng.random_range(0.5..2.0),
             region: 0,
@@ -28,8 +31,9 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
         .collect();
     let links = (0..n)
         .map(|i| {
-            let mut l: Vec<(u32, f64, f64)> =
-                (1..4).map(|k| (((i + k * 7) % n) as u32, 10.0 * k as f64, 1000.0)).collect();
+            let mut l: Vec<(u32, f64, f64)> = (1..4)
+                .map(|k| (((i + k * 7) % n) as u32, 10.0 * k as f64, 1000.0))
+                .collect();
             l.sort_by_key(|x| x.0);
             l.dedup_by_key(|x| x.0);
             l
@@ -38,10 +42,10 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
     let mut station_server = Vec::new();
     let mut station_type = Vec::new();
     let mut server_stations = vec![Vec::new(); n];
-    for s in 0..n {
+    for (s, stations) in server_stations.iter_mut().enumerate() {
         for t in 0..2u16 {
             if t == 0 || s % 2 == 0 {
-                server_stations[s].push(station_server.len() as u32);
+                stations.push(station_server.len() as u32);
                 station_server.push(s as u32);
                 station_type.push(t);
             }
@@ -60,9 +64,18 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
     }
 }
 
-fn candidates(topo: &Topology, model_type: u16, mut keep: impl FnMut(u32) -> bool) -> Vec<Candidate> {
+fn candidates(
+    topo: &Topology,
+    model_type: u16,
+    mut keep: impl FnMut(u32) -> bool,
+) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for (st, (&server, &t)) in topo.station_server.iter().zip(&topo.station_type).enumerate() {
+    for (st, (&server, &t)) in topo
+        .station_server
+        .iter()
+        .zip(&topo.station_type)
+        .enumerate()
+    {
         if t == model_type && keep(server) {
             let cum = out.len() as u32 + 1;
             out.push(Candidate {
@@ -81,7 +94,7 @@ fn candidates(topo: &Topology, model_type: u16, mut keep: impl FnMut(u32) -> boo
 /// Latency of a step on `server` in the fake environment: servers with index ≡ 0 (mod 5) are
 /// fast, the rest slow.
 fn fake_latency(server: u32) -> f64 {
-    if server % 5 == 0 {
+    if server.is_multiple_of(5) {
         300.0
     } else {
         3000.0
@@ -99,7 +112,10 @@ fn run_workflow(
 ) -> Vec<u32> {
     let mut prev = None;
     let mut chosen = Vec::new();
-    let task_pos = GeoPoint { lon: rng.random_range(6.0..10.0), lat: rng.random_range(45.0..48.0) };
+    let task_pos = GeoPoint {
+        lon: rng.random_range(6.0..10.0),
+        lat: rng.random_range(45.0..48.0),
+    };
     for step in 0..5u32 {
         let model_type = (step % 2) as u16;
         let p = rng.random_range(0.05..0.9);
@@ -127,7 +143,10 @@ fn run_workflow(
             telemetry: tele,
         };
         let d = sched.decide(&ctx);
-        assert!(d.candidate < cands.len(), "decision inside the candidate list");
+        assert!(
+            d.candidate < cands.len(),
+            "decision inside the candidate list"
+        );
         let server = cands[d.candidate].server;
         let latency = fake_latency(server);
         sched.observe(&StepOutcome {
@@ -168,7 +187,13 @@ fn telemetry(topo: &Topology) -> Telemetry {
     }
 }
 
-fn train(kind: LearnedKind, topo: &Topology, epochs: usize, episodes: usize, seed: u64) -> (Trainer, Vec<EpochStats>) {
+fn train(
+    kind: LearnedKind,
+    topo: &Topology,
+    epochs: usize,
+    episodes: usize,
+    seed: u64,
+) -> (Trainer, Vec<EpochStats>) {
     let tele = telemetry(topo);
     let mut cfg = TrainConfig::new(kind, epochs, episodes, seed);
     cfg.lr = 1e-3;
@@ -179,7 +204,14 @@ fn train(kind: LearnedKind, topo: &Topology, epochs: usize, episodes: usize, see
         trainer.begin_epoch(epoch);
         for e in 0..episodes {
             trainer.begin_episode();
-            run_workflow(&mut trainer, topo, &tele, (epoch * episodes + e) as u64, &mut env_rng, false);
+            run_workflow(
+                &mut trainer,
+                topo,
+                &tele,
+                (epoch * episodes + e) as u64,
+                &mut env_rng,
+                false,
+            );
         }
         stats.push(trainer.end_epoch());
     }
@@ -199,11 +231,27 @@ fn same_seed_gives_bit_identical_weights() {
         let (a, _) = train(kind, &topo, 3, 8, 42);
         let (b, _) = train(kind, &topo, 3, 8, 42);
         let (c, _) = train(kind, &topo, 3, 8, 43);
-        let (na, nb, nc) = (a.learner().networks(), b.learner().networks(), c.learner().networks());
+        let (na, nb, nc) = (
+            a.learner().networks(),
+            b.learner().networks(),
+            c.learner().networks(),
+        );
         let bits = |v: Vec<f32>| v.into_iter().map(f32::to_bits).collect::<Vec<_>>();
-        assert_eq!(bits(na.actor.flat_params()), bits(nb.actor.flat_params()), "{kind:?} actor");
-        assert_eq!(bits(na.critic.flat_params()), bits(nb.critic.flat_params()), "{kind:?} critic");
-        assert_ne!(na.actor.flat_params(), nc.actor.flat_params(), "{kind:?} other seed");
+        assert_eq!(
+            bits(na.actor.flat_params()),
+            bits(nb.actor.flat_params()),
+            "{kind:?} actor"
+        );
+        assert_eq!(
+            bits(na.critic.flat_params()),
+            bits(nb.critic.flat_params()),
+            "{kind:?} critic"
+        );
+        assert_ne!(
+            na.actor.flat_params(),
+            nc.actor.flat_params(),
+            "{kind:?} other seed"
+        );
     }
 }
 
@@ -233,7 +281,11 @@ fn buffer_actions_are_allowed_servers() {
     let topo = toy_topology(25, 3);
     let tele = telemetry(&topo);
     let mut rng = ChaCha8Rng::seed_from_u64(10);
-    let mut trainer = Trainer::new(LearnedKind::StarPpo, &topo, TrainConfig::new(LearnedKind::StarPpo, 5, 10, 1));
+    let mut trainer = Trainer::new(
+        LearnedKind::StarPpo,
+        &topo,
+        TrainConfig::new(LearnedKind::StarPpo, 5, 10, 1),
+    );
     let mut recorded = Vec::new();
     for w in 0..200 {
         recorded.extend(run_workflow(&mut trainer, &topo, &tele, w, &mut rng, true));
@@ -255,7 +307,7 @@ fn trained_policy_prefers_fast_servers() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let fast = (0..20)
         .flat_map(|w| run_workflow(&mut policy, &topo, &tele, w, &mut rng, false))
-        .filter(|s| s % 5 == 0)
+        .filter(|s| s.is_multiple_of(5))
         .count();
     assert!(fast >= 70, "greedy policy picks fast servers: {fast}/100");
 }
@@ -304,7 +356,12 @@ fn mismatched_or_missing_checkpoints_name_the_train_command() {
     let topo = toy_topology(16, 6);
     let dir = temp_dir("mismatch");
     let (trainer, _) = train(LearnedKind::StarPpo, &topo, 1, 4, 1);
-    trainer.save_checkpoint(&dir.join("star-ppo.best.mpk"), &trainer.checkpoint_meta("fp-A")).unwrap();
+    trainer
+        .save_checkpoint(
+            &dir.join("star-ppo.best.mpk"),
+            &trainer.checkpoint_meta("fp-A"),
+        )
+        .unwrap();
     let reg = Registry::with_builtins();
     let err = |fp: &str, topo: &Topology, dir: Option<&std::path::Path>, spec: &str| -> String {
         let ctx = BuildContext {
@@ -321,14 +378,20 @@ fn mismatched_or_missing_checkpoints_name_the_train_command() {
     };
     let want = "simrun train edge500 --scheduler star-ppo";
     let e = err("fp-B", &topo, Some(&dir), "star-ppo");
-    assert!(e.contains(want) && e.contains("fp-A") && e.contains("fp-B"), "{e}");
+    assert!(
+        e.contains(want) && e.contains("fp-A") && e.contains("fp-B"),
+        "{e}"
+    );
     let other = toy_topology(17, 6);
     let e = err("fp-A", &other, Some(&dir), "star-ppo");
     assert!(e.contains(want) && e.contains("17"), "{e}");
     let e = err("fp-A", &topo, None, "star-ppo");
     assert!(e.contains(want), "{e}");
     let e = err("fp-A", &topo, Some(&dir), "ppo");
-    assert!(e.contains("simrun train edge500 --scheduler ppo") && e.contains("no checkpoint"), "{e}");
+    assert!(
+        e.contains("simrun train edge500 --scheduler ppo") && e.contains("no checkpoint"),
+        "{e}"
+    );
     let mut bad = trainer.checkpoint_meta("fp-A");
     bad.server_count = 3;
     assert!(trainer.save_checkpoint(&dir.join("x.mpk"), &bad).is_err());
@@ -340,11 +403,20 @@ fn dwa_weights_follow_the_schedule_in_training() {
     let topo = toy_topology(10, 7);
     let (_, stats) = train(LearnedKind::Ppo, &topo, 5, 4, 3);
     for s in &stats[..3] {
-        assert_eq!(s.weights, crate::rl::dwa::DWA_INITIAL_WEIGHTS, "epoch {}", s.epoch);
+        assert_eq!(
+            s.weights,
+            crate::rl::dwa::DWA_INITIAL_WEIGHTS,
+            "epoch {}",
+            s.epoch
+        );
     }
     // Epoch 3 updates (first EMA step: ratios ≈ 1, so close to [0.415, 0.380, 0.205] but the
     // switch loss is 0 here); int(0.8 · 5) = 4 freezes epoch 4 at epoch 3's weights.
-    assert_ne!(stats[3].weights, crate::rl::dwa::DWA_INITIAL_WEIGHTS, "epoch 3 updates");
+    assert_ne!(
+        stats[3].weights,
+        crate::rl::dwa::DWA_INITIAL_WEIGHTS,
+        "epoch 3 updates"
+    );
     assert!((stats[3].weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
     assert_eq!(stats[4].weights, stats[3].weights, "frozen from int(0.8 E)");
 }
@@ -384,6 +456,10 @@ fn timing_full_epoch_at_500_servers() {
         for w in 0..200 {
             run_workflow(&mut policy, &topo, &tele, w, &mut rng, false);
         }
-        println!("{}: evaluation {:.1} µs per decision", kind.name(), t.elapsed().as_secs_f64() * 1e6 / 1000.0);
+        println!(
+            "{}: evaluation {:.1} µs per decision",
+            kind.name(),
+            t.elapsed().as_secs_f64() * 1e6 / 1000.0
+        );
     }
 }

@@ -55,7 +55,13 @@ impl TrainConfig {
     /// The reference settings for `kind`: lr 3e-4 (STAR-PPO) or 1e-4 (PPO), γ 0.99, λ 0.95,
     /// clip 0.2, 10 passes of minibatch 1024, gradient-norm bound 0.5.
     pub fn new(kind: LearnedKind, epochs: usize, episodes_per_epoch: usize, seed: u64) -> Self {
-        TrainConfig { epochs, episodes_per_epoch, seed, lr: kind.default_lr(), ppo: PpoConfig::default() }
+        TrainConfig {
+            epochs,
+            episodes_per_epoch,
+            seed,
+            lr: kind.default_lr(),
+            ppo: PpoConfig::default(),
+        }
     }
 }
 
@@ -222,8 +228,10 @@ impl Trainer {
                 self.buffer.actions(),
             );
             self.buffer.set_estimates(values, log_probs);
-            self.buffer.compute_advantages(self.cfg.ppo.gamma, self.cfg.ppo.lambda);
-            self.learner.update(&self.buffer.batch(), lr, entropy_coef as f32)
+            self.buffer
+                .compute_advantages(self.cfg.ppo.gamma, self.cfg.ppo.lambda);
+            self.learner
+                .update(&self.buffer.batch(), lr, entropy_coef as f32)
         };
         self.actor = self.learner.fast_actor();
         let acc = &self.acc;
@@ -256,7 +264,12 @@ impl Trainer {
     /// An evaluation scheduler (masked argmax, no guidance) from the current weights, with the
     /// current DWA weights in the state.
     pub fn policy(&self) -> LearnedPolicy {
-        LearnedPolicy::from_parts(self.kind, self.features.clone(), self.actor.clone(), self.weights)
+        LearnedPolicy::from_parts(
+            self.kind,
+            self.features.clone(),
+            self.actor.clone(),
+            self.weights,
+        )
     }
 
     /// Metadata describing the current model, for [`Trainer::save_checkpoint`]; the caller may
@@ -283,17 +296,26 @@ impl Trainer {
     /// Write actor and critic to `path` (burn named MessagePack record) and `meta` to the JSON
     /// sidecar, each atomically (temporary file, then rename). Fails if `meta` does not describe
     /// this trainer's model (scheduler, server count, features, network shapes).
-    pub fn save_checkpoint(&self, path: &Path, meta: &CheckpointMeta) -> Result<(), CheckpointError> {
+    pub fn save_checkpoint(
+        &self,
+        path: &Path,
+        meta: &CheckpointMeta,
+    ) -> Result<(), CheckpointError> {
         let mine = self.checkpoint_meta(&meta.dataset_fingerprint);
         let checks = [
             (meta.scheduler == mine.scheduler, "scheduler"),
             (meta.server_count == mine.server_count, "server_count"),
             (meta.feature_set == mine.feature_set, "feature_set"),
-            (meta.actor == mine.actor && meta.critic == mine.critic, "network shapes"),
+            (
+                meta.actor == mine.actor && meta.critic == mine.critic,
+                "network shapes",
+            ),
             (meta.format == CHECKPOINT_FORMAT, "format"),
         ];
         if let Some((_, field)) = checks.iter().find(|(ok, _)| !ok) {
-            return Err(CheckpointError::Mismatch(format!("`{field}` differs from the trainer's")));
+            return Err(CheckpointError::Mismatch(format!(
+                "`{field}` differs from the trainer's"
+            )));
         }
         write_checkpoint(path, self.learner.networks(), meta)
     }
@@ -301,10 +323,19 @@ impl Trainer {
     fn allowed_for(&mut self, ctx: &StepContext<'_>) -> Allowed {
         let n = self.features.server_count() as u32;
         let build = || -> Allowed {
-            Some(ctx.candidates.iter().map(|c| c.server).filter(|&s| s < n).collect::<Arc<[u32]>>())
+            Some(
+                ctx.candidates
+                    .iter()
+                    .map(|c| c.server)
+                    .filter(|&s| s < n)
+                    .collect::<Arc<[u32]>>(),
+            )
         };
         if ctx.candidates_are_all {
-            self.allowed_cache.entry(ctx.model_type).or_insert_with(build).clone()
+            self.allowed_cache
+                .entry(ctx.model_type)
+                .or_insert_with(build)
+                .clone()
         } else {
             build()
         }
@@ -318,27 +349,45 @@ impl Scheduler for Trainer {
 
     fn decide(&mut self, ctx: &StepContext<'_>) -> Decision {
         self.features.build(ctx, self.weights, &mut self.obs);
-        self.actor.forward(&self.obs, &mut self.scratch, &mut self.logits);
+        self.actor
+            .forward(&self.obs, &mut self.scratch, &mut self.logits);
         if self.alpha != 0.0 {
             let z = zscore(self.features.resource_weights(&self.obs));
             let a = self.alpha as f32;
-            self.logits.iter_mut().zip(&z).for_each(|(l, z)| *l += a * z);
+            self.logits
+                .iter_mut()
+                .zip(&z)
+                .for_each(|(l, z)| *l += a * z);
         }
         let allowed = self.allowed_for(ctx);
         let list = allowed.as_deref().unwrap_or(&[]);
         let Some((server, log_prob)) = masked_sample(&self.logits, list, &mut self.rng) else {
             return Decision::pick(0);
         };
-        self.buffer.push_step(ctx.workflow, ctx.step, self.obs.clone(), allowed, server, log_prob as f32);
+        self.buffer.push_step(
+            ctx.workflow,
+            ctx.step,
+            self.obs.clone(),
+            allowed,
+            server,
+            log_prob as f32,
+        );
         self.acc.open.entry(ctx.workflow).or_default();
-        let idx = ctx.candidates.iter().position(|c| c.server == server).unwrap_or(0);
+        let idx = ctx
+            .candidates
+            .iter()
+            .position(|c| c.server == server)
+            .unwrap_or(0);
         Decision::pick(idx)
     }
 
     fn observe(&mut self, o: &StepOutcome) {
         let w = self.weights;
         let r = w[0] * o.r_latency + w[1] * o.r_cost + w[2] * o.r_switch;
-        if !self.buffer.complete_step(o.workflow, o.step, r as f32, o.done) {
+        if !self
+            .buffer
+            .complete_step(o.workflow, o.step, r as f32, o.done)
+        {
             return;
         }
         self.acc.loss_sums[0] -= o.r_latency;

@@ -90,8 +90,13 @@ impl RolloutBuffer {
     /// finished storage (steps still without a reward are dropped with it). Returns false when
     /// no such step was recorded.
     pub fn complete_step(&mut self, key: u64, step: u32, reward: f32, done: bool) -> bool {
-        let Some(steps) = self.pending.get_mut(&key) else { return false };
-        let Some(s) = steps.iter_mut().find(|s| s.step == step && s.reward.is_none()) else {
+        let Some(steps) = self.pending.get_mut(&key) else {
+            return false;
+        };
+        let Some(s) = steps
+            .iter_mut()
+            .find(|s| s.step == step && s.reward.is_none())
+        else {
             return false;
         };
         s.reward = Some(reward);
@@ -226,7 +231,11 @@ impl RolloutBuffer {
 
     /// The update's view of the buffer (advantages must be computed).
     pub fn batch(&self) -> PpoBatch<'_> {
-        assert_eq!(self.advantages.len(), self.len(), "compute_advantages first");
+        assert_eq!(
+            self.advantages.len(),
+            self.len(),
+            "compute_advantages first"
+        );
         PpoBatch {
             obs: &self.obs,
             obs_dim: self.obs_dim,

@@ -24,12 +24,17 @@ pub fn masked_argmax(logits: &[f32], allowed: &[u32]) -> Option<u32> {
 /// Draw an action among `allowed` with probability `softmax(logits)` restricted to them.
 /// Returns the action and its log-probability. `None` if `allowed` is empty.
 pub fn masked_sample<R: Rng>(logits: &[f32], allowed: &[u32], rng: &mut R) -> Option<(u32, f64)> {
-    let max = allowed.iter().map(|&a| logits[a as usize]).fold(f32::NEG_INFINITY, f32::max);
+    let max = allowed
+        .iter()
+        .map(|&a| logits[a as usize])
+        .fold(f32::NEG_INFINITY, f32::max);
     if !max.is_finite() {
         return None;
     }
-    let weights: Vec<f64> =
-        allowed.iter().map(|&a| f64::from(logits[a as usize] - max).exp()).collect();
+    let weights: Vec<f64> = allowed
+        .iter()
+        .map(|&a| f64::from(logits[a as usize] - max).exp())
+        .collect();
     let total: f64 = weights.iter().sum();
     let mut u = rng.random::<f64>() * total;
     let mut pick = allowed.len() - 1;
@@ -45,8 +50,15 @@ pub fn masked_sample<R: Rng>(logits: &[f32], allowed: &[u32], rng: &mut R) -> Op
 
 /// Log-probability of `action` under the masked softmax of `logits`.
 pub fn masked_log_prob(logits: &[f32], allowed: &[u32], action: u32) -> f64 {
-    let max = allowed.iter().map(|&a| logits[a as usize]).fold(f32::NEG_INFINITY, f32::max);
-    let lse: f64 = allowed.iter().map(|&a| f64::from(logits[a as usize] - max).exp()).sum::<f64>().ln();
+    let max = allowed
+        .iter()
+        .map(|&a| logits[a as usize])
+        .fold(f32::NEG_INFINITY, f32::max);
+    let lse: f64 = allowed
+        .iter()
+        .map(|&a| f64::from(logits[a as usize] - max).exp())
+        .sum::<f64>()
+        .ln();
     f64::from(logits[action as usize] - max) - lse
 }
 
@@ -58,9 +70,15 @@ pub fn zscore(u: &[f32]) -> Vec<f32> {
         return vec![0.0; n];
     }
     let mean = u.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
-    let var = u.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let var = u
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1) as f64;
     let denom = var.sqrt() + 1e-6;
-    u.iter().map(|&v| ((f64::from(v) - mean) / denom) as f32).collect()
+    u.iter()
+        .map(|&v| ((f64::from(v) - mean) / denom) as f32)
+        .collect()
 }
 
 #[cfg(test)]

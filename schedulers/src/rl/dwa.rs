@@ -48,15 +48,17 @@ impl Dwa {
     /// Start `epoch`: update the weights from the previous epoch's mean losses
     /// `(mean −r_L, mean −r_C, mean −r_S)` if DWA is active; returns the weights to use.
     pub fn begin_epoch(&mut self, epoch: usize, prev_losses: Option<[f64; 3]>) -> [f64; 3] {
-        let Some(l) = prev_losses else { return self.weights };
+        let Some(l) = prev_losses else {
+            return self.weights;
+        };
         if !self.is_active(epoch) {
             return self.weights;
         }
         if self.ema.iter().all(|&m| m == 0.0) {
             self.ema = l.map(|v| v + 1e-6);
         } else {
-            for i in 0..3 {
-                self.ema[i] = 0.15 * l[i] + 0.85 * self.ema[i];
+            for (m, li) in self.ema.iter_mut().zip(l) {
+                *m = 0.15 * li + 0.85 * *m;
             }
         }
         if l.iter().map(|v| v.abs()).sum::<f64>() / 3.0 > 1e-5 {
@@ -86,7 +88,11 @@ mod tests {
         let mut dwa = Dwa::new(100);
         let losses = Some([1.2, 0.6, 0.3]);
         for e in 0..3 {
-            assert_eq!(dwa.begin_epoch(e, losses), DWA_INITIAL_WEIGHTS, "inactive before epoch 3");
+            assert_eq!(
+                dwa.begin_epoch(e, losses),
+                DWA_INITIAL_WEIGHTS,
+                "inactive before epoch 3"
+            );
         }
         let w = dwa.begin_epoch(3, losses);
         for (got, want) in w.iter().zip([0.415, 0.380, 0.205]) {
@@ -109,7 +115,11 @@ mod tests {
             w = dwa.begin_epoch(e, losses);
         }
         assert!(w.iter().all(|v| (v - 1.0 / 3.0).abs() < 1e-4), "{w:?}");
-        assert_eq!(dwa.begin_epoch(85, Some([9.0, 0.0, 0.0])), w, "frozen after int(0.8 E)");
+        assert_eq!(
+            dwa.begin_epoch(85, Some([9.0, 0.0, 0.0])),
+            w,
+            "frozen after int(0.8 E)"
+        );
     }
 
     #[test]

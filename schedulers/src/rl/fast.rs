@@ -39,7 +39,12 @@ impl FastLinear {
     fn forward_into(&self, x: &[f32], out: &mut Vec<f32>) {
         debug_assert_eq!(x.len(), self.d_in);
         out.clear();
-        out.extend(self.w.chunks_exact(self.d_in).zip(&self.b).map(|(row, b)| dot(row, x) + b));
+        out.extend(
+            self.w
+                .chunks_exact(self.d_in)
+                .zip(&self.b)
+                .map(|(row, b)| dot(row, x) + b),
+        );
     }
 }
 
@@ -81,10 +86,12 @@ impl FastMlp {
     pub fn from_burn<B: Backend>(net: &Mlp<B>) -> Self {
         FastMlp {
             layers: net.layers.iter().map(FastLinear::from_burn).collect(),
-            se: net
-                .se
-                .as_ref()
-                .map(|se| (FastLinear::from_burn(&se.squeeze), FastLinear::from_burn(&se.excite))),
+            se: net.se.as_ref().map(|se| {
+                (
+                    FastLinear::from_burn(&se.squeeze),
+                    FastLinear::from_burn(&se.excite),
+                )
+            }),
             activation: net.activation,
         }
     }
@@ -151,18 +158,29 @@ mod tests {
     fn matches_burn_forward() {
         let dev = Default::default();
         let mut rng = ChaCha8Rng::seed_from_u64(3);
-        for spec in [MlpSpec::se_actor(37, 11), MlpSpec::mlp(7, 13, Activation::Tanh)] {
+        for spec in [
+            MlpSpec::se_actor(37, 11),
+            MlpSpec::mlp(7, 13, Activation::Tanh),
+        ] {
             let net: Mlp<NdArray> = spec.init(&mut rng, &dev);
             let fast = FastMlp::from_burn(&net);
             let rows = 4;
-            let x: Vec<f32> = (0..rows * spec.input).map(|_| rng.random_range(-2.0..2.0)).collect();
-            let y = net.forward(Tensor::from_data(TensorData::new(x.clone(), [rows, spec.input]), &dev));
+            let x: Vec<f32> = (0..rows * spec.input)
+                .map(|_| rng.random_range(-2.0..2.0))
+                .collect();
+            let y = net.forward(Tensor::from_data(
+                TensorData::new(x.clone(), [rows, spec.input]),
+                &dev,
+            ));
             let y: Vec<f32> = y.into_data().iter::<f32>().collect();
             for r in 0..rows {
                 let f = fast.forward_vec(&x[r * spec.input..(r + 1) * spec.input]);
                 for (o, v) in f.iter().enumerate() {
                     let want = y[r * spec.output + o];
-                    assert!((v - want).abs() < 1e-4 * (1.0 + want.abs()), "{v} vs {want}");
+                    assert!(
+                        (v - want).abs() < 1e-4 * (1.0 + want.abs()),
+                        "{v} vs {want}"
+                    );
                 }
             }
         }

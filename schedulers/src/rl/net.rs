@@ -74,21 +74,37 @@ impl MlpSpec {
     /// A plain MLP `in → 256 → 128 → 128 → out` with the given activation (STAR-PPO's ReLU
     /// critic, PPO's tanh actor and critic).
     pub fn mlp(input: usize, output: usize, activation: Activation) -> Self {
-        MlpSpec { input, hidden: vec![256, 128, 128], output, se_width: None, activation }
+        MlpSpec {
+            input,
+            hidden: vec![256, 128, 128],
+            output,
+            se_width: None,
+            activation,
+        }
     }
 
     /// Build the network with weights drawn from `rng`.
     pub fn init<B: Backend>(&self, rng: &mut ChaCha8Rng, device: &B::Device) -> Mlp<B> {
-        assert!(!self.hidden.is_empty(), "an MLP needs at least one hidden layer");
+        assert!(
+            !self.hidden.is_empty(),
+            "an MLP needs at least one hidden layer"
+        );
         let mut widths = vec![self.input];
         widths.extend(&self.hidden);
         widths.push(self.output);
-        let layers = widths.windows(2).map(|w| seeded_linear(w[0], w[1], rng, device)).collect();
+        let layers = widths
+            .windows(2)
+            .map(|w| seeded_linear(w[0], w[1], rng, device))
+            .collect();
         let se = self.se_width.map(|k| SeGate {
             squeeze: seeded_linear(self.hidden[0], k, rng, device),
             excite: seeded_linear(k, self.hidden[0], rng, device),
         });
-        Mlp { layers, se, activation: self.activation }
+        Mlp {
+            layers,
+            se,
+            activation: self.activation,
+        }
     }
 
     /// Number of trainable parameters.
@@ -97,7 +113,9 @@ impl MlpSpec {
         widths.extend(&self.hidden);
         widths.push(self.output);
         let dense: usize = widths.windows(2).map(|w| (w[0] + 1) * w[1]).sum();
-        let se = self.se_width.map_or(0, |k| (self.hidden[0] + 1) * k + (k + 1) * self.hidden[0]);
+        let se = self
+            .se_width
+            .map_or(0, |k| (self.hidden[0] + 1) * k + (k + 1) * self.hidden[0]);
         dense + se
     }
 }
@@ -110,11 +128,15 @@ fn seeded_linear<B: Backend>(
     device: &B::Device,
 ) -> Linear<B> {
     let bound = 1.0 / (d_in as f32).sqrt();
-    let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
     // burn's row layout: weight is [d_in, d_out] and forward computes x · W + b.
     let weight = Tensor::from_data(TensorData::new(draw(d_in * d_out), [d_in, d_out]), device);
     let bias = Tensor::from_data(TensorData::new(draw(d_out), [d_out]), device);
-    Linear { weight: Param::from_tensor(weight), bias: Some(Param::from_tensor(bias)) }
+    Linear {
+        weight: Param::from_tensor(weight),
+        bias: Some(Param::from_tensor(bias)),
+    }
 }
 
 /// Squeeze–excitation gate: `h ⊙ sigmoid(excite(relu(squeeze(h))))`.
@@ -194,8 +216,14 @@ mod tests {
     #[test]
     fn parameter_counts_match_the_reference() {
         assert_eq!(MlpSpec::se_actor(510, 500).param_count(), 277_812);
-        assert_eq!(MlpSpec::mlp(510, 1, Activation::Relu).param_count(), 180_353);
-        assert_eq!(MlpSpec::mlp(7, 500, Activation::Tanh).param_count(), 115_956);
+        assert_eq!(
+            MlpSpec::mlp(510, 1, Activation::Relu).param_count(),
+            180_353
+        );
+        assert_eq!(
+            MlpSpec::mlp(7, 500, Activation::Tanh).param_count(),
+            115_956
+        );
         let net: Mlp<NdArray> =
             MlpSpec::se_actor(20, 9).init(&mut ChaCha8Rng::seed_from_u64(1), &Default::default());
         assert_eq!(net.num_params(), MlpSpec::se_actor(20, 9).param_count());

@@ -163,7 +163,8 @@ struct ScaleGrads<'a> {
 impl ModuleVisitor<TrainBackend> for ScaleGrads<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<TrainBackend, D>>) {
         if let Some(g) = self.grads.remove::<InnerBackend, D>(param.id) {
-            self.grads.register::<InnerBackend, D>(param.id, g.mul_scalar(self.factor));
+            self.grads
+                .register::<InnerBackend, D>(param.id, g.mul_scalar(self.factor));
         }
     }
 }
@@ -176,7 +177,10 @@ pub fn clip_grad_norm(net: &Mlp<TrainBackend>, grads: &mut GradientsParams, max_
     let norm = v.total.sqrt();
     let coef = f64::from(max_norm) / (norm + 1e-6);
     if coef < 1.0 {
-        net.visit(&mut ScaleGrads { grads, factor: coef as f32 });
+        net.visit(&mut ScaleGrads {
+            grads,
+            factor: coef as f32,
+        });
     }
     norm
 }
@@ -241,7 +245,11 @@ fn normalise(a: &mut [f32]) {
     }
     let mean = a.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
     let std = if n > 1 {
-        (a.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        (a.iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / (n - 1) as f64)
+            .sqrt()
     } else {
         0.0
     };
@@ -275,7 +283,10 @@ impl PpoLearner {
     /// Fresh networks from `seed` (initialisation and shuffles use separate ChaCha streams).
     pub fn new(actor: &MlpSpec, critic: &MlpSpec, cfg: PpoConfig, seed: u64) -> Self {
         assert_eq!(critic.output, 1, "the critic outputs one value");
-        assert_eq!(actor.input, critic.input, "actor and critic read the same observation");
+        assert_eq!(
+            actor.input, critic.input,
+            "actor and critic read the same observation"
+        );
         let device = NdArrayDevice::Cpu;
         let mut init = ChaCha8Rng::seed_from_u64(seed);
         init.set_stream(1);
@@ -305,7 +316,10 @@ impl PpoLearner {
 
     /// The current networks (no autodiff), e.g. to save them.
     pub fn networks(&self) -> ActorCritic<InnerBackend> {
-        ActorCritic { actor: self.actor.valid(), critic: self.critic.valid() }
+        ActorCritic {
+            actor: self.actor.valid(),
+            critic: self.critic.valid(),
+        }
     }
 
     /// The current actor's weights for fast acting.
@@ -354,7 +368,12 @@ impl PpoLearner {
                 TensorData::new(idx, [rows, 1]),
                 &self.device,
             );
-            log_probs.extend(log_softmax(logits, 1).gather(1, idx).into_data().iter::<f32>());
+            log_probs.extend(
+                log_softmax(logits, 1)
+                    .gather(1, idx)
+                    .into_data()
+                    .iter::<f32>(),
+            );
         }
         (values, log_probs)
     }
@@ -396,7 +415,9 @@ impl PpoLearner {
     fn step(&mut self, mb: &Minibatch, lr: f64, entropy_coef: f32) -> UpdateStats {
         let dev = &self.device;
         let rows = mb.rows;
-        let t1 = |v: &[f32]| Tensor::<TrainBackend, 1>::from_data(TensorData::new(v.to_vec(), [rows]), dev);
+        let t1 = |v: &[f32]| {
+            Tensor::<TrainBackend, 1>::from_data(TensorData::new(v.to_vec(), [rows]), dev)
+        };
         let x = Tensor::<TrainBackend, 2>::from_data(
             TensorData::new(mb.obs.clone(), [rows, mb.obs.len() / rows]),
             dev,
@@ -487,7 +508,11 @@ mod tests {
             se_width: None,
             activation: Activation::Tanh,
         };
-        let cfg = PpoConfig { minibatch: 64, passes: 4, ..PpoConfig::default() };
+        let cfg = PpoConfig {
+            minibatch: 64,
+            passes: 4,
+            ..PpoConfig::default()
+        };
         let mut learner = PpoLearner::new(&spec(5), &spec(1), cfg, seed);
         let mask = allowed_list(allowed.iter().copied());
         let obs = [1.0f32, -0.5];
@@ -502,7 +527,10 @@ mod tests {
             }
             let (v, lp) = learner.evaluate(buf.obs(), 2, buf.allowed(), buf.actions());
             for (mine, burn) in buf.behaviour_log_probs().iter().zip(&lp) {
-                assert!((mine - burn).abs() < 1e-4, "π_old matches the acting distribution");
+                assert!(
+                    (mine - burn).abs() < 1e-4,
+                    "π_old matches the acting distribution"
+                );
             }
             buf.set_estimates(v, lp);
             buf.compute_advantages(0.99, 0.95);
@@ -531,10 +559,15 @@ mod tests {
             se_width: Some(4),
             activation: Activation::Relu,
         };
-        let cfg = PpoConfig { passes: 1, ..PpoConfig::default() };
+        let cfg = PpoConfig {
+            passes: 1,
+            ..PpoConfig::default()
+        };
         let mut learner = PpoLearner::new(&spec(6), &spec(1), cfg, 3);
         let obs: Vec<f32> = (0..30).map(|i| (i as f32 * 0.37).sin()).collect();
-        let allowed: Vec<Allowed> = (0..10).map(|i| allowed_list([i % 6, (i + 2) % 6])).collect();
+        let allowed: Vec<Allowed> = (0..10)
+            .map(|i| allowed_list([i % 6, (i + 2) % 6]))
+            .collect();
         let actions: Vec<u32> = (0..10).map(|i| (i + 2) % 6).collect();
         let (v, lp) = learner.evaluate(&obs, 3, &allowed, &actions);
         let adv: Vec<f32> = (0..10).map(|i| i as f32 - 4.5).collect();
@@ -573,7 +606,13 @@ mod timing {
         let rows = 1000;
         let obs: Vec<f32> = (0..rows * d).map(|_| rng.random_range(0.0..1.0)).collect();
         let allowed: Vec<Allowed> = (0..rows)
-            .map(|i| if i % 3 == 0 { None } else { allowed_list((0..n as u32).step_by(1 + i % 4)) })
+            .map(|i| {
+                if i % 3 == 0 {
+                    None
+                } else {
+                    allowed_list((0..n as u32).step_by(1 + i % 4))
+                }
+            })
             .collect();
         let actions: Vec<u32> = (0..rows).map(|i| (i % 60) as u32 * 4).collect();
         let t = Instant::now();
@@ -598,7 +637,11 @@ mod timing {
         let t = Instant::now();
         let reps = 2000;
         for r in 0..reps {
-            fast.forward(&obs[(r % rows) * d..(r % rows + 1) * d], &mut scratch, &mut out);
+            fast.forward(
+                &obs[(r % rows) * d..(r % rows + 1) * d],
+                &mut scratch,
+                &mut out,
+            );
         }
         let act_us = t.elapsed().as_secs_f64() / reps as f64 * 1e6;
         println!(
