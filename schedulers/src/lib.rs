@@ -21,6 +21,7 @@ pub mod registry;
 pub mod rl;
 pub mod scheduler;
 
+pub use learned::{CheckpointMeta, EpochStats, LearnedKind, LearnedPolicy, TrainConfig, Trainer};
 pub use observation::{
     Candidate, GeoPoint, ModelTypeId, ServerIdx, ServerInfo, StationIdx, StationTelemetry, StepContext,
     Telemetry, Topology,

@@ -132,7 +132,7 @@ pub struct Trainer {
     prev_losses: Option<[f64; 3]>,
     acc: EpochAcc,
     rng: ChaCha8Rng,
-    allowed_cache: HashMap<ModelTypeId, Allowed>,
+    allowed_cache: HashMap<ModelTypeId, (Arc<[u32]>, bool)>,
     obs: Vec<f32>,
     logits: Vec<f32>,
     scratch: Scratch,
@@ -320,16 +320,21 @@ impl Trainer {
         write_checkpoint(path, self.learner.networks(), meta)
     }
 
-    fn allowed_for(&mut self, ctx: &StepContext<'_>) -> Allowed {
-        let n = self.features.server_count() as u32;
-        let build = || -> Allowed {
-            Some(
-                ctx.candidates
-                    .iter()
-                    .map(|c| c.server)
-                    .filter(|&s| s < n)
-                    .collect::<Arc<[u32]>>(),
-            )
+    /// The candidate servers of `ctx` as an action list, and whether they cover every server
+    /// (then the buffer stores "all allowed" and the update skips the mask).
+    fn allowed_for(&mut self, ctx: &StepContext<'_>) -> (Arc<[u32]>, bool) {
+        let n = self.features.server_count();
+        let build = || -> (Arc<[u32]>, bool) {
+            let list: Arc<[u32]> = ctx
+                .candidates
+                .iter()
+                .map(|c| c.server)
+                .filter(|&s| (s as usize) < n)
+                .collect();
+            let mut seen = vec![false; n];
+            list.iter().for_each(|&s| seen[s as usize] = true);
+            let all = seen.iter().all(|&b| b);
+            (list, all)
         };
         if ctx.candidates_are_all {
             self.allowed_cache
@@ -359,11 +364,11 @@ impl Scheduler for Trainer {
                 .zip(&z)
                 .for_each(|(l, z)| *l += a * z);
         }
-        let allowed = self.allowed_for(ctx);
-        let list = allowed.as_deref().unwrap_or(&[]);
-        let Some((server, log_prob)) = masked_sample(&self.logits, list, &mut self.rng) else {
+        let (list, all) = self.allowed_for(ctx);
+        let Some((server, log_prob)) = masked_sample(&self.logits, &list, &mut self.rng) else {
             return Decision::pick(0);
         };
+        let allowed: Allowed = if all { None } else { Some(list) };
         self.buffer.push_step(
             ctx.workflow,
             ctx.step,
