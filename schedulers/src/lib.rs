@@ -14,12 +14,15 @@
 #![warn(missing_docs)]
 
 pub mod builtin;
+pub mod learned;
 pub mod observation;
 pub mod params;
 pub mod registry;
+pub mod rl;
 pub mod scheduler;
 pub mod truth;
 
+pub use learned::{CheckpointMeta, EpochStats, LearnedKind, LearnedPolicy, TrainConfig, Trainer};
 pub use observation::{
     Candidate, GeoPoint, ModelTypeId, ServerIdx, ServerInfo, StationIdx, StationTelemetry,
     StepContext, Telemetry, Topology,

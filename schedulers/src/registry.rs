@@ -71,10 +71,10 @@ impl Registry {
         Registry::default()
     }
 
-    /// A registry holding simrun's built-in schedulers.
+    /// A registry holding simrun's built-in schedulers, the learned ones included.
     pub fn with_builtins() -> Self {
         let mut r = Registry::new();
-        for e in crate::builtin::entries() {
+        for e in crate::builtin::entries().into_iter().chain(crate::learned::entries()) {
             r.register(e);
         }
         r
