@@ -21,6 +21,7 @@ pub mod scenario;
 pub mod seeds;
 pub mod summary;
 pub mod trace;
+pub mod train;
 pub mod workload;
 pub mod world;
 

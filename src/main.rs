@@ -64,6 +64,37 @@ struct BenchCli {
 )]
 struct SchedulersCli {}
 
+#[derive(Parser, Debug)]
+#[command(
+    name = "simrun train",
+    about = "Train a learned scheduler; prints the best checkpoint's path as the last line"
+)]
+struct TrainCli {
+    /// Scenario YAML file.
+    scenario: PathBuf,
+    /// Scheduler to train: star-ppo or ppo.
+    #[arg(long, short = 's')]
+    scheduler: String,
+    /// Epochs (default: the scenario's training.epochs, 100).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Episodes per epoch (default: the scenario's training.episodes, 200).
+    #[arg(long)]
+    episodes: Option<usize>,
+    /// Training seed (default: the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Dataset folder (default: the scenario's).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Checkpoint folder (default: the scenario's checkpoints/<dataset>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
 fn main() -> ExitCode {
     match dispatch() {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +127,7 @@ fn dispatch() -> Result<()> {
             Ok(())
         }
         Some("gen") => simrun::cli_gen::main(skip_first(&args)),
+        Some("train") => train(TrainCli::parse_from(skip_first(&args))),
         _ => run(RunCli::parse(), &registry),
     }
 }
@@ -140,6 +172,53 @@ fn run(cli: RunCli, registry: &Registry) -> Result<()> {
         "wrote {}/{{trace,workflows}}.{{csv,parquet}} and summary.csv",
         out.display()
     );
+    Ok(())
+}
+
+fn train(cli: TrainCli) -> Result<()> {
+    let scenario = LoadedScenario::load(&cli.scenario)?;
+    let world = simrun::run::load_world(&scenario, cli.data.as_deref())?;
+    let t = &scenario.spec.training;
+    let out = match (cli.out, simrun::run::checkpoint_dir(&world, &scenario)) {
+        (Some(o), _) => o,
+        (None, Some(d)) => d,
+        (None, None) => anyhow::bail!(
+            "{}: no `checkpoints` folder in the scenario; pass --out DIR",
+            cli.scenario.display()
+        ),
+    };
+    let req = simrun::train::TrainRequest {
+        scheduler: cli.scheduler.clone(),
+        epochs: cli.epochs.unwrap_or(t.epochs),
+        episodes: cli.episodes.unwrap_or(t.episodes),
+        validation: t.validation_episodes,
+        seed: cli.seed.unwrap_or(scenario.spec.seed),
+        out_dir: out.clone(),
+        progress: !cli.quiet,
+    };
+    anyhow::ensure!(
+        req.epochs > 0 && req.episodes > 0,
+        "--epochs and --episodes must be >= 1"
+    );
+    let r = simrun::train::train(&world, &scenario, &req)?;
+    let last = r.log.last().expect("at least one epoch");
+    println!(
+        "trained {} on {} ({} servers): {} epochs x {} episodes in {:.1} s ({:.2} s/epoch); final return {:.4}, validation return {:.4}",
+        req.scheduler,
+        scenario.name,
+        world.dataset.servers.len(),
+        req.epochs,
+        req.episodes,
+        r.seconds,
+        r.seconds / req.epochs as f64,
+        last.stats.mean_return,
+        last.validation_return
+    );
+    println!(
+        "log: {}",
+        out.join(format!("{}.train.csv", req.scheduler)).display()
+    );
+    println!("{}", r.best.display());
     Ok(())
 }
 

@@ -82,7 +82,11 @@ pub fn build_scheduler(
 /// Where trained checkpoints for this scenario and dataset live:
 /// `<scenario checkpoints>/<dataset folder name>/`.
 pub fn checkpoint_dir(world: &World, scenario: &LoadedScenario) -> Option<PathBuf> {
-    scenario.spec.checkpoints.as_ref().map(|d| d.join(&world.dataset.name))
+    scenario
+        .spec
+        .checkpoints
+        .as_ref()
+        .map(|d| d.join(&world.dataset.name))
 }
 
 /// Result of [`run_to_dir`].

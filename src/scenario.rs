@@ -336,12 +336,12 @@ impl LoadedScenario {
             serde_saphyr::from_str(&text).map_err(|e| invalid(one_line(&e.to_string())))?;
         spec.validate().map_err(invalid)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        spec.data = base.join(&spec.data);
+        spec.data = resolve(base, &spec.data);
         if let Some(f) = &spec.workload.arrivals_file {
-            spec.workload.arrivals_file = Some(base.join(f));
+            spec.workload.arrivals_file = Some(resolve(base, f));
         }
         if let Some(c) = &spec.checkpoints {
-            spec.checkpoints = Some(base.join(c));
+            spec.checkpoints = Some(resolve(base, c));
         }
         let name = spec.name.clone().unwrap_or_else(|| {
             path.file_stem()
@@ -353,6 +353,27 @@ impl LoadedScenario {
             path: path.to_path_buf(),
         })
     }
+}
+
+/// `base/p`, with `dir/..` pairs removed lexically (so `scenarios/../data1` reads `data1`).
+fn resolve(base: &Path, p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.join(p).components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// The first line of a parser message, without its source snippet.

@@ -39,7 +39,14 @@ pub fn plan(ds: &Dataset, w: &Workload, rng: &mut ChaCha8Rng) -> Result<Plan, Da
         return from_file(ds, file, w.workflows);
     }
     let n = w.workflows.unwrap_or(pool.len() as u64) as usize;
-    Ok(from_pool(w.kind, &pool, n, w.order, w.rate_per_s.unwrap_or(1.0), rng))
+    Ok(from_pool(
+        w.kind,
+        &pool,
+        n,
+        w.order,
+        w.rate_per_s.unwrap_or(1.0),
+        rng,
+    ))
 }
 
 /// `n` workflows over the task indices in `pool` (non-empty): in order (task i mod len) or
@@ -62,7 +69,10 @@ pub fn from_pool(
         if kind == WorkloadKind::Open {
             t += -(1.0 - rng.random::<f64>()).ln() / rate_per_s * 1000.0;
         }
-        workflows.push(Planned { task, arrival_ms: t });
+        workflows.push(Planned {
+            task,
+            arrival_ms: t,
+        });
     }
     Plan { kind, workflows }
 }

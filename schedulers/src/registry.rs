@@ -74,7 +74,10 @@ impl Registry {
     /// A registry holding simrun's built-in schedulers, the learned ones included.
     pub fn with_builtins() -> Self {
         let mut r = Registry::new();
-        for e in crate::builtin::entries().into_iter().chain(crate::learned::entries()) {
+        for e in crate::builtin::entries()
+            .into_iter()
+            .chain(crate::learned::entries())
+        {
             r.register(e);
         }
         r

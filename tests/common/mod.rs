@@ -35,12 +35,14 @@ pub fn write_tiny(dir: &Path) {
         "tasks.csv",
         "TaskID,Split,TaskLongitude,TaskLatitude,TaskSize,RequiredModelTypes\n\
          t0,test,8.0,47.0,101,\"[\"\"ChatGPT\"\", \"\"GPT-4\"\"]\"\n\
-         t1,train,8.0,47.0,101,\"[\"\"ChatGPT\"\", \"\"GPT-4\"\"]\"\n",
+         t1,train,8.0,47.0,101,\"[\"\"ChatGPT\"\", \"\"GPT-4\"\"]\"\n\
+         t2,train,8.1,47.0,201,\"[\"\"GPT-4\"\", \"\"ChatGPT\"\"]\"\n",
     );
     w(
         "task_request_mapping.csv",
         "TaskID,WorkflowStepIndex,MappedRequestID,RequiredModelType\n\
-         t0,0,req_1,ChatGPT\nt0,1,req_2,GPT-4\nt1,0,req_3,ChatGPT\nt1,1,req_4,GPT-4\n",
+         t0,0,req_1,ChatGPT\nt0,1,req_2,GPT-4\nt1,0,req_3,ChatGPT\nt1,1,req_4,GPT-4\n\
+         t2,0,req_5,GPT-4\nt2,1,req_6,ChatGPT\n",
     );
 }
 

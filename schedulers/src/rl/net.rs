@@ -7,7 +7,7 @@
 //! seed, so two networks built from the same seed are identical even when tests run in
 //! parallel.
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId};
 use burn::nn::Linear;
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::backend::Backend;
@@ -133,9 +133,12 @@ fn seeded_linear<B: Backend>(
     // burn's row layout: weight is [d_in, d_out] and forward computes x · W + b.
     let weight = Tensor::from_data(TensorData::new(draw(d_in * d_out), [d_in, d_out]), device);
     let bias = Tensor::from_data(TensorData::new(draw(d_out), [d_out]), device);
+    // Parameter ids come from the seeded stream too, so a saved record is byte-identical for
+    // a seed (burn's default ids are random per process).
+    let mut id = || ParamId::from(rng.random::<u64>());
     Linear {
-        weight: Param::from_tensor(weight),
-        bias: Some(Param::from_tensor(bias)),
+        weight: Param::initialized(id(), weight),
+        bias: Some(Param::initialized(id(), bias)),
     }
 }
 
