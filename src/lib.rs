@@ -14,6 +14,7 @@ pub mod candidates;
 pub mod dataset;
 pub mod engine;
 pub mod gen;
+pub mod metrics;
 pub mod network;
 pub mod record;
 pub mod run;
