@@ -63,10 +63,11 @@ pub fn main(args: Vec<String>, registry: &Registry) -> Result<()> {
             .unwrap_or(1)
     });
     anyhow::ensure!(jobs >= 1, "--jobs: must be >= 1");
-    let out_dir = cli
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name).join("compare"));
+    let out_dir = cli.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports")
+            .join(&scenario.name)
+            .join("compare")
+    });
     let opts = CompareOptions {
         schedulers,
         seeds: cli.seeds.clone(),

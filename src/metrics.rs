@@ -35,7 +35,12 @@ pub fn risk(switches: f64) -> f64 {
 /// `100 [0.45 (1 - clip(L/5000)) + 0.35 (1 - clip(C/0.20)) + 0.10 (1 - risk) + 0.10 (1 - V)]`
 /// with `L` the mean latency (ms), `C` the mean total cost, `risk` the mean risk and `V` the
 /// share of SLA violations.
-pub fn qos_score(mean_latency_ms: f64, mean_total_cost: f64, mean_risk: f64, violation: f64) -> f64 {
+pub fn qos_score(
+    mean_latency_ms: f64,
+    mean_total_cost: f64,
+    mean_risk: f64,
+    violation: f64,
+) -> f64 {
     let [wl, wc, wr, ws] = QOS_WEIGHTS;
     100.0
         * (wl * (1.0 - (mean_latency_ms / QOS_LATENCY_REF_MS).clamp(0.0, 1.0))
@@ -388,7 +393,10 @@ mod tests {
         close(qos_score(0.0, 0.0, 0.0, 0.0), 100.0);
         // Latency and cost terms clip at their references.
         close(qos_score(1e9, 5.0, 1.0, 1.0), 0.0);
-        close(qos_score(2500.0, 0.1, 0.5, 0.5), 100.0 * (0.225 + 0.175 + 0.05 + 0.05));
+        close(
+            qos_score(2500.0, 0.1, 0.5, 0.5),
+            100.0 * (0.225 + 0.175 + 0.05 + 0.05),
+        );
     }
 
     #[test]

@@ -183,6 +183,7 @@ mod tests {
                 c("network_cost_published", vec![0.2; n]),
                 c("reward", vec![-1.0; n]),
                 Column::new("trap_hits".into(), vec![1u32; n]),
+                Column::new("switches".into(), vec![0u32; n]),
             ],
         )
         .unwrap()

@@ -127,6 +127,9 @@ pub fn run_dir(out_dir: &Path, spec: &str, seed: u64) -> PathBuf {
         .join(format!("seed{seed}"))
 }
 
+/// A scheduler spec that builds, with whether it is privileged.
+type Runnable = (String, bool);
+
 const fn assert_sync<T: Sync>() {}
 const _: () = {
     assert_sync::<World>();
@@ -142,7 +145,7 @@ fn check_schedulers(
     scenario: &LoadedScenario,
     specs: &[String],
     seed: u64,
-) -> Result<(Vec<(String, bool)>, Vec<Skipped>)> {
+) -> Result<(Vec<Runnable>, Vec<Skipped>)> {
     let mut ok = Vec::new();
     let mut skipped = Vec::new();
     for spec in specs {
@@ -285,7 +288,10 @@ pub fn compare(
     let (schedulers, skipped) =
         check_schedulers(registry, world, scenario, &opts.schedulers, opts.seeds[0])?;
     for s in &skipped {
-        eprintln!("warning: skipping scheduler `{}`: {}", s.scheduler, s.reason);
+        eprintln!(
+            "warning: skipping scheduler `{}`: {}",
+            s.scheduler, s.reason
+        );
     }
     anyhow::ensure!(
         !schedulers.is_empty(),

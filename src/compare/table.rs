@@ -50,7 +50,9 @@ pub fn runs_frame(runs: &[RunOutcome]) -> PolarsResult<DataFrame> {
     let mut cols = vec![
         Column::new(
             "scheduler".into(),
-            runs.iter().map(|r| r.scheduler.as_str()).collect::<Vec<_>>(),
+            runs.iter()
+                .map(|r| r.scheduler.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "privileged".into(),
@@ -83,7 +85,9 @@ pub fn aggregate(runs: &[RunOutcome]) -> PolarsResult<Vec<SchedulerRow>> {
     let mut aggs = vec![
         col("privileged").first().alias("privileged"),
         col("seed").count().alias("seeds"),
-        col("decision_us_per_step").mean().alias("decision_us_per_step"),
+        col("decision_us_per_step")
+            .mean()
+            .alias("decision_us_per_step"),
     ];
     for m in METRICS {
         aggs.push(col(m.key).mean().alias(format!("{}_mean", m.key)));

@@ -115,7 +115,13 @@ impl Figure for Breakdown {
             .disable_y_mesh()
             .y_labels(0)
             .x_desc(self.axis.as_str())
-            .x_label_formatter(&|v| if self.decimals == 0 { ms_tick(*v) } else { format!("{v:.2}") })
+            .x_label_formatter(&|v| {
+                if self.decimals == 0 {
+                    ms_tick(*v)
+                } else {
+                    format!("{v:.2}")
+                }
+            })
             .axis_desc_style(font(20))
             .label_style(font(16))
             .draw()?;
@@ -135,8 +141,12 @@ impl Figure for Breakdown {
                 .collect();
             chart.draw_series(rects)?;
         }
-        let value_style = font(16).into_text_style(root).pos(Pos::new(HPos::Left, VPos::Center));
-        let name_style = font(17).into_text_style(root).pos(Pos::new(HPos::Right, VPos::Center));
+        let value_style = font(16)
+            .into_text_style(root)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        let name_style = font(17)
+            .into_text_style(root)
+            .pos(Pos::new(HPos::Right, VPos::Center));
         for (i, (label, v)) in self.bars.iter().enumerate() {
             let t = total(v);
             let (px, py) = chart.backend_coord(&(t, row_y(i)));

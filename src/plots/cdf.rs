@@ -99,7 +99,9 @@ impl Figure for LatencyCdf {
             chart
                 .draw_series(LineSeries::new(cdf_points(v), c.stroke_width(3)))?
                 .label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], c.stroke_width(3))
+                });
         }
         let sla = self.sla_ms;
         chart

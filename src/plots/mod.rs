@@ -118,12 +118,18 @@ pub fn write_all(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut files = Vec::new();
-    files.extend(save(&cdf::LatencyCdf::from_report(report), &dir.join("latency_cdf"))?);
+    files.extend(save(
+        &cdf::LatencyCdf::from_report(report),
+        &dir.join("latency_cdf"),
+    )?);
     files.extend(save(
         &scatter::LatencyCost::from_report(report),
         &dir.join("latency_cost"),
     )?);
-    files.extend(save(&bars::Breakdown::costs(report), &dir.join("cost_breakdown"))?);
+    files.extend(save(
+        &bars::Breakdown::costs(report),
+        &dir.join("cost_breakdown"),
+    )?);
     files.extend(save(
         &bars::Breakdown::latency(report),
         &dir.join("latency_parts"),

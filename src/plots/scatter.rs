@@ -86,7 +86,13 @@ pub fn pareto_front(points: &[(f64, f64)]) -> Vec<usize> {
 }
 
 impl LatencyCost {
-    fn body<DB, X>(&self, root: &DrawingArea<DB, Shift>, x: X, y: RangedCoordf64, log: bool) -> Result<()>
+    fn body<DB, X>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x: X,
+        y: RangedCoordf64,
+        log: bool,
+    ) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
@@ -222,7 +228,12 @@ impl Figure for LatencyCost {
         let (y0, y1) = padded(min(|p| p.1), max(|p| p.1), 0.15);
         let y = RangedCoordf64::from(y0.max(0.0)..y1);
         if x0 > 0.0 && x1 / x0 > 10.0 {
-            self.body(root, LogCoord::from((x0 * 0.7..x1 * 1.4).log_scale()), y, true)
+            self.body(
+                root,
+                LogCoord::from((x0 * 0.7..x1 * 1.4).log_scale()),
+                y,
+                true,
+            )
         } else {
             let (a, b) = padded(x0, x1, 0.15);
             self.body(root, RangedCoordf64::from(a.max(0.0)..b), y, false)
@@ -237,7 +248,13 @@ mod tests {
     #[test]
     fn pareto_front_keeps_only_non_dominated_points() {
         // (latency, cost): 1 dominates 3; 0, 1 and 2 trade off; 4 ties 1 on latency but costs more.
-        let p = [(100.0, 0.5), (200.0, 0.2), (400.0, 0.1), (300.0, 0.3), (200.0, 0.25)];
+        let p = [
+            (100.0, 0.5),
+            (200.0, 0.2),
+            (400.0, 0.1),
+            (300.0, 0.3),
+            (200.0, 0.25),
+        ];
         assert_eq!(pareto_front(&p), vec![0, 1, 2]);
         assert_eq!(pareto_front(&[(5.0, 5.0)]), vec![0]);
         assert!(pareto_front(&[]).is_empty());

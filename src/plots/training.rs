@@ -91,11 +91,15 @@ pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> 
 fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = ((hi - lo) * 0.08).max(hi.abs().max(lo.abs()) * 0.02).max(1e-9);
+    let pad = ((hi - lo) * 0.08)
+        .max(hi.abs().max(lo.abs()) * 0.02)
+        .max(1e-9);
     (lo - pad, hi + pad)
 }
 
@@ -107,13 +111,34 @@ fn epoch_range(logs: &[TrainLog]) -> (f64, f64) {
     (0.0, max.max(1.0))
 }
 
+/// A tick label without trailing zeros (`3000`, `0.055`, `-1.5`).
+fn compact(v: f64) -> String {
+    let s = if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A labelled, coloured polyline.
+type Line = (String, RGBColor, Vec<(f64, f64)>);
+
+/// Reads one value of an epoch.
+type Field = fn(&Epoch) -> f64;
+
 /// Draw one panel: `series` of `(label, colour, points)`.
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     y_desc: &str,
     x: (f64, f64),
-    series: &[(String, RGBColor, Vec<(f64, f64)>)],
+    series: &[Line],
+    legend: SeriesLabelPosition,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -129,6 +154,8 @@ where
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(y_desc)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| compact(*v))
         .axis_desc_style(font(16))
         .label_style(font(14))
         .draw()?;
@@ -141,7 +168,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .label_font(font(14))
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -176,12 +203,33 @@ impl Figure for LearningCurves {
     {
         let areas = root.split_evenly((3, 1));
         let x = epoch_range(&self.logs);
-        let panels: [(&str, &str, fn(&Epoch) -> f64); 3] = [
-            ("mean episode return", "return", |e| e.mean_return),
-            ("mean workflow latency", "latency (ms)", |e| e.mean_latency_ms),
-            ("mean total cost per workflow", "cost", |e| e.mean_cost),
+        type Panel = (
+            &'static str,
+            &'static str,
+            fn(&Epoch) -> f64,
+            SeriesLabelPosition,
+        );
+        let panels: [Panel; 3] = [
+            (
+                "mean episode return",
+                "return",
+                |e| e.mean_return,
+                SeriesLabelPosition::LowerRight,
+            ),
+            (
+                "mean workflow latency",
+                "latency (ms)",
+                |e| e.mean_latency_ms,
+                SeriesLabelPosition::UpperRight,
+            ),
+            (
+                "mean total cost per workflow",
+                "cost",
+                |e| e.mean_cost,
+                SeriesLabelPosition::UpperRight,
+            ),
         ];
-        for (area, (title, desc, f)) in areas.iter().zip(panels) {
+        for (area, (title, desc, f, legend)) in areas.iter().zip(panels) {
             let series: Vec<_> = self
                 .logs
                 .iter()
@@ -194,7 +242,7 @@ impl Figure for LearningCurves {
                     )
                 })
                 .collect();
-            panel(area, title, desc, x, &series)?;
+            panel(area, title, desc, x, &series, legend)?;
         }
         Ok(())
     }
@@ -228,7 +276,7 @@ impl Figure for DwaWeights {
         let areas = root.split_evenly((self.logs.len().max(1), 1));
         for (area, log) in areas.iter().zip(&self.logs) {
             let x = epoch_range(std::slice::from_ref(log));
-            let weights: [(&str, fn(&Epoch) -> f64); 3] = [
+            let weights: [(&str, Field); 3] = [
                 ("w_latency", |e| e.w_latency),
                 ("w_cost", |e| e.w_cost),
                 ("w_switch", |e| e.w_switch),
@@ -250,6 +298,7 @@ impl Figure for DwaWeights {
                 "weight",
                 x,
                 &series,
+                SeriesLabelPosition::UpperRight,
             )?;
         }
         Ok(())
