@@ -173,7 +173,7 @@ fn progress_bar(n: usize, enabled: bool) -> indicatif::ProgressBar {
     }
     let pb = indicatif::ProgressBar::new(n as u64);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta} {msg}",
+        "{prefix} [{bar:25}] {pos}/{len} runs, {elapsed}, ETA {eta} {wide_msg}",
     ) {
         pb.set_style(style.progress_chars("=> "));
     }

@@ -134,7 +134,8 @@ pub const BASELINE: &str = "greedy-compute";
 /// `100 (L_base - L) / L_base` on mean latency over seeds, when the baseline ran.
 pub fn improvement_pct(rows: &[SchedulerRow], row: &SchedulerRow) -> Option<f64> {
     let base = rows.iter().find(|r| r.scheduler == BASELINE)?;
-    Some(100.0 * (base.mean.mean_ms - row.mean.mean_ms) / base.mean.mean_ms)
+    // `+ 0.0` turns a negative zero into a positive one for display.
+    Some(100.0 * (base.mean.mean_ms - row.mean.mean_ms) / base.mean.mean_ms + 0.0)
 }
 
 /// `table.csv`: one row per scheduler, `<metric>_mean` and `<metric>_std` columns.
