@@ -285,6 +285,17 @@ pub fn compare(
         !opts.schedulers.is_empty(),
         "--schedulers: give at least one scheduler"
     );
+    for (i, a) in opts.schedulers.iter().enumerate() {
+        if let Some(b) = opts.schedulers[..i]
+            .iter()
+            .find(|b| dir_name(b) == dir_name(a))
+        {
+            anyhow::bail!(
+                "--schedulers: `{b}` and `{a}` are the same or share the folder name `{}`",
+                dir_name(a)
+            );
+        }
+    }
     let (schedulers, skipped) =
         check_schedulers(registry, world, scenario, &opts.schedulers, opts.seeds[0])?;
     for s in &skipped {

@@ -135,6 +135,7 @@ impl LatencyCost {
             )?
             .label("Pareto front")
             .legend(|(x, y)| Circle::new((x + 12, y), 8, BLACK.stroke_width(2)));
+        let mut placed: Vec<(i32, i32, i32)> = Vec::new();
         for (i, p) in self.points.iter().enumerate() {
             let c = color(i);
             chart.draw_series(
@@ -151,7 +152,12 @@ impl LatencyCost {
                 .label(p.label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 12, y), 7, c.filled()));
             let (px, py) = chart.backend_coord(&(p.latency_ms, p.cost));
-            root.draw(&Text::new(p.label.clone(), (px + 14, py - 24), font(17)))?;
+            let pos = free_spot(
+                &mut placed,
+                (px + 14, py - 24),
+                p.label.chars().count() as i32 * 10,
+            );
+            root.draw(&Text::new(p.label.clone(), pos, font(17)))?;
         }
         let (w, h) = root.dim_in_pixel();
         let pixels: Vec<(i32, i32)> = xy.iter().map(|&q| chart.backend_coord(&q)).collect();
@@ -169,6 +175,19 @@ impl LatencyCost {
         ))?;
         Ok(())
     }
+}
+
+/// Move a label of width `w` at `at` down until it clears the labels in `placed`; record it.
+fn free_spot(placed: &mut Vec<(i32, i32, i32)>, at: (i32, i32), w: i32) -> (i32, i32) {
+    let (x, mut y) = at;
+    while placed
+        .iter()
+        .any(|&(px, py, pw)| (y - py).abs() < 20 && x < px + pw && px < x + w)
+    {
+        y += 20;
+    }
+    placed.push((x, y, w));
+    (x, y)
 }
 
 /// A cost tick with decimals that suit the axis maximum `max`.
