@@ -5,16 +5,21 @@
 //! scenarios; [`world`] derives what a run needs from both; [`workload`] plans arrivals;
 //! [`network`] draws message delays; [`engine`] runs the event loop; [`record`] defines the
 //! rows a run emits and [`trace`] writes them as CSV and Parquet; [`summary`] aggregates them
-//! with polars; [`run`] ties a scenario, a scheduler and an output folder together.
+//! with polars; [`run`] ties a scenario, a scheduler and an output folder together;
+//! [`metrics`] computes the evaluation metrics of a run, [`compare`] runs schedulers over seeds
+//! in parallel and [`plots`] draws the comparison figures.
 //! Schedulers live in the `simrun-schedulers` crate, re-exported as [`schedulers`].
 #![warn(missing_docs)]
 
 pub mod bench;
 pub mod candidates;
+pub mod compare;
 pub mod dataset;
 pub mod engine;
 pub mod gen;
+pub mod metrics;
 pub mod network;
+pub mod plots;
 pub mod record;
 pub mod run;
 pub mod scenario;
@@ -27,6 +32,7 @@ pub mod world;
 
 pub use simrun_schedulers as schedulers;
 
+pub mod cli_compare;
 pub mod cli_gen;
 
 /// The scheduler registry with every built-in scheduler.

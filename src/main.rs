@@ -14,7 +14,7 @@ use simrun::schedulers::Registry;
     name = "simrun",
     version,
     about = "Deterministic simulator for scheduling LLM workflows on edge-cloud servers",
-    after_help = "Other commands: simrun gen | bench | schedulers (each with --help)"
+    after_help = "Other commands: simrun compare | gen | bench | schedulers (each with --help)"
 )]
 struct RunCli {
     /// Scenario YAML file.
@@ -128,6 +128,7 @@ fn dispatch() -> Result<()> {
         }
         Some("gen") => simrun::cli_gen::main(skip_first(&args)),
         Some("train") => train(TrainCli::parse_from(skip_first(&args))),
+        Some("compare") => simrun::cli_compare::main(skip_first(&args), &registry),
         _ => run(RunCli::parse(), &registry),
     }
 }

@@ -98,6 +98,8 @@ pub struct RunResult {
     pub stats: RunStats,
     /// Output folder.
     pub out_dir: PathBuf,
+    /// The workflow rows as a frame ([`workflow_frame`]), for further metrics.
+    pub workflows: polars::prelude::DataFrame,
 }
 
 /// Run `spec` with `seed` and write trace.csv, trace.parquet, workflows.*, summary.csv in `out_dir`.
@@ -153,5 +155,6 @@ pub fn run_to_dir(
         summary: row,
         stats,
         out_dir: out_dir.to_path_buf(),
+        workflows: frame,
     })
 }

@@ -1,15 +1,15 @@
 //! Summaries: workflow-level metrics aggregated with polars, printed as a table and written
 //! as `summary.csv`.
 //!
-//! Percentiles use linear interpolation between order statistics (NumPy's default, as the
-//! published metrics do); the standard deviation is the population one. Total cost is compute
-//! + network + communication (0.3 x network), with the network-cost formula the scenario picks.
+//! The metrics themselves are computed in [`crate::metrics`] (percentiles with linear
+//! interpolation, population standard deviation, total cost = compute + network +
+//! communication with the network-cost formula the scenario picks); this module keeps the
+//! one-row summary of a run, its CSV and its terminal table.
 
 use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::record::COMM_COST_SHARE;
 use crate::scenario::NetworkCostFormula;
 
 /// One summary row: a scheduler on a scenario with a seed.
@@ -63,67 +63,26 @@ pub fn summary_row(
     sla_ms: f64,
     formula: NetworkCostFormula,
 ) -> PolarsResult<Summary> {
-    let net = match formula {
-        NetworkCostFormula::Corrected => col("network_cost"),
-        NetworkCostFormula::Published => col("network_cost_published"),
-    };
-    let lat = || col("latency_ms");
-    let out = wf
-        .clone()
-        .lazy()
-        .select([
-            lat().mean().alias("mean"),
-            lat()
-                .quantile(lit(0.50), QuantileMethod::Linear)
-                .alias("p50"),
-            lat()
-                .quantile(lit(0.95), QuantileMethod::Linear)
-                .alias("p95"),
-            lat()
-                .quantile(lit(0.99), QuantileMethod::Linear)
-                .alias("p99"),
-            lat().std(0).alias("std"),
-            col("network_ms").mean().alias("network"),
-            col("queue_ms").mean().alias("queue"),
-            col("compute_ms").mean().alias("compute"),
-            col("compute_cost").mean().alias("compute_cost"),
-            (col("compute_cost") + net * lit(1.0 + COMM_COST_SHARE))
-                .mean()
-                .alias("total_cost"),
-            lat()
-                .gt(lit(sla_ms))
-                .cast(DataType::Float64)
-                .mean()
-                .alias("sla"),
-            col("trap_hits")
-                .cast(DataType::Float64)
-                .mean()
-                .alias("traps"),
-            col("reward").mean().alias("reward"),
-        ])
-        .collect()?;
-    let g = |name: &str| -> PolarsResult<f64> {
-        Ok(out.column(name)?.f64()?.get(0).unwrap_or(f64::NAN))
-    };
+    let m = crate::metrics::run_metrics(wf, sla_ms, formula)?;
     Ok(Summary {
         scenario: scenario.into(),
         scheduler: scheduler.into(),
         privileged,
         seed,
         workflows: wf.height() as u64,
-        mean_ms: g("mean")?,
-        p50_ms: g("p50")?,
-        p95_ms: g("p95")?,
-        p99_ms: g("p99")?,
-        std_ms: g("std")?,
-        network_ms: g("network")?,
-        queue_ms: g("queue")?,
-        compute_ms: g("compute")?,
-        compute_cost: g("compute_cost")?,
-        total_cost: g("total_cost")?,
-        sla_violation: g("sla")?,
-        trap_hits: g("traps")?,
-        reward: g("reward")?,
+        mean_ms: m.mean_ms,
+        p50_ms: m.p50_ms,
+        p95_ms: m.p95_ms,
+        p99_ms: m.p99_ms,
+        std_ms: m.std_ms,
+        network_ms: m.network_ms,
+        queue_ms: m.queue_ms,
+        compute_ms: m.compute_ms,
+        compute_cost: m.compute_cost,
+        total_cost: m.total_cost,
+        sla_violation: m.sla_violation,
+        trap_hits: m.trap_hits,
+        reward: m.reward,
     })
 }
 
@@ -224,6 +183,7 @@ mod tests {
                 c("network_cost_published", vec![0.2; n]),
                 c("reward", vec![-1.0; n]),
                 Column::new("trap_hits".into(), vec![1u32; n]),
+                Column::new("switches".into(), vec![0u32; n]),
             ],
         )
         .unwrap()
