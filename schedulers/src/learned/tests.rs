@@ -173,18 +173,22 @@ fn run_workflow(
 }
 
 fn telemetry(topo: &Topology) -> Telemetry {
-    Telemetry {
-        latency_ema_ms: vec![0.0; topo.server_count()],
-        stations: (0..topo.station_server.len())
-            .map(|i| StationTelemetry {
-                queued: (i % 3) as u32,
-                running: 1,
-                slots: 1,
-                queued_work_ms: 500.0 * (i % 4) as f64,
-                running_finish_sum_ms: 2000.0,
-            })
-            .collect(),
+    let mut t = Telemetry::new(
+        topo.server_count(),
+        &vec![1; topo.station_server.len()],
+        0.0,
+    );
+    for (i, s) in t.stations.iter_mut().enumerate() {
+        *s = StationTelemetry {
+            queued: (i % 3) as u32,
+            running: 1,
+            slots: 1,
+            queued_work_ms: 500.0 * (i % 4) as f64,
+            running_finish_sum_ms: 2000.0,
+            ..Default::default()
+        };
     }
+    t
 }
 
 fn train(

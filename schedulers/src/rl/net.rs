@@ -133,13 +133,25 @@ fn seeded_linear<B: Backend>(
     // burn's row layout: weight is [d_in, d_out] and forward computes x · W + b.
     let weight = Tensor::from_data(TensorData::new(draw(d_in * d_out), [d_in, d_out]), device);
     let bias = Tensor::from_data(TensorData::new(draw(d_out), [d_out]), device);
-    // Parameter ids come from the seeded stream too, so a saved record is byte-identical for
-    // a seed (burn's default ids are random per process).
-    let mut id = || ParamId::from(rng.random::<u64>());
+    // Parameter ids follow the seeded stream's position (without consuming it), so a saved
+    // record is byte-identical for a seed; burn's default ids are random per process.
+    // The id mixes the stream's seed, stream number and position, so parameters of different
+    // networks (separate streams) never share an id.
+    let seed = rng.get_seed();
+    let key = u64::from_le_bytes(seed[..8].try_into().expect("32-byte seed"));
+    let (stream, pos) = (rng.get_stream() as u64, rng.get_word_pos() as u64);
+    let id = |k: u64| ParamId::from(mix(mix(mix(key ^ k) ^ stream) ^ pos));
     Linear {
-        weight: Param::initialized(id(), weight),
-        bias: Some(Param::initialized(id(), bias)),
+        weight: Param::initialized(id(0), weight.require_grad()),
+        bias: Some(Param::initialized(id(1), bias.require_grad())),
     }
+}
+
+/// SplitMix64 finaliser.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Squeeze–excitation gate: `h ⊙ sigmoid(excite(relu(squeeze(h))))`.
