@@ -139,7 +139,7 @@ fn seeded_linear<B: Backend>(
     // networks (separate streams) never share an id.
     let seed = rng.get_seed();
     let key = u64::from_le_bytes(seed[..8].try_into().expect("32-byte seed"));
-    let (stream, pos) = (rng.get_stream() as u64, rng.get_word_pos() as u64);
+    let (stream, pos) = (rng.get_stream(), rng.get_word_pos() as u64);
     let id = |k: u64| ParamId::from(mix(mix(mix(key ^ k) ^ stream) ^ pos));
     Linear {
         weight: Param::initialized(id(0), weight.require_grad()),
