@@ -78,7 +78,7 @@ pub const LOG_HEADER: &str = "epoch,mean_return,mean_latency_ms,mean_cost,policy
 pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Result<TrainOutcome> {
     let Some(kind) = LearnedKind::from_name(&req.scheduler) else {
         bail!(
-            "`{}` is not a trainable scheduler (trainable: star-ppo, ppo)",
+            "`{}` is not a trainable scheduler (trainable: star-ppo, ppo, pf-ppo, stark)",
             req.scheduler
         );
     };

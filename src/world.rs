@@ -106,6 +106,7 @@ fn topology_of(ds: &Dataset, scenario: &Scenario) -> Topology {
         station_server: ds.stations.iter().map(|s| s.server).collect(),
         station_type: ds.stations.iter().map(|s| s.model_type).collect(),
         server_stations,
+        station_cost_per_ktoken: ds.stations.iter().map(|s| s.cost_per_ktoken).collect(),
         base_tokens_per_s: scenario.compute.base_tokens_per_s,
         bytes_per_token: scenario.compute.bytes_per_token,
     }

@@ -58,6 +58,8 @@ pub struct Topology {
     pub station_type: Vec<ModelTypeId>,
     /// Stations of each server, indexed by [`ServerIdx`].
     pub server_stations: Vec<Vec<StationIdx>>,
+    /// CostPerToken (price per 1000 tokens, before the multiplier) of each station.
+    pub station_cost_per_ktoken: Vec<f64>,
     /// Base inference speed in tokens per second of a server with compute 1.0.
     pub base_tokens_per_s: f64,
     /// Bytes sent per token in a request message.

@@ -17,6 +17,13 @@
 //! - 9 (STAR-PPO) 1 if the previous server has compute > 1.5, else 0.5 if a neighbour has,
 //!   else 0; 0.5 at step 0.
 //!
+//! PF-PPO (`7 + N` features): the 7-dim base state followed by its own resource weights
+//! (reference §2): `w1 = 0.35 w_L / 0.33`, `w2 = 0.30 w_L / 0.33`, `w3 = 0.35 w_C / 0.33`
+//! (floored at 0); `c_j` = the cheapest CostPerToken x price multiplier over the server's
+//! stations (0.132 without any); `ca_j = 1 − clip((c_j − 0.0006) / (0.132 − 0.0006), 0, 1)`;
+//! `u_j = (w1 f_j + w3 ca_j) / (1 + w2 q_j)` divided by its max. No network-quality term: PF-PPO
+//! gets no link information.
+//!
 //! Resource weights (§1.2 of the reference): `u_j = f_j / (1 + 0.3 q_j) · (0.5 + 0.5 ca_j) ·
 //! nq_j`, divided by `max u` (uniform `1/N` if the max is ≤ 1e-9), with `f` the server's
 //! compute, `ca = 1 − clip(price_multiplier / 2, 0, 1)`, `q` the queue pressure — the pending
@@ -46,6 +53,8 @@ pub struct FeatureBuilder {
     high_compute_feature: Vec<f32>,
     server_stations: Vec<Vec<u32>>,
     queue: Vec<f32>,
+    pf_cost_advantage: Vec<f32>,
+    compute: Vec<f32>,
 }
 
 /// The first run of digits in `name`, if any (`Server2_Trap` → 2).
@@ -131,6 +140,10 @@ impl FeatureBuilder {
             neighbours,
             server_stations: topology.server_stations.clone(),
             queue: vec![0.0; servers.len()],
+            pf_cost_advantage: (0..servers.len())
+                .map(|s| pf_cost_advantage(topology, s) as f32)
+                .collect(),
+            compute: servers.iter().map(|s| s.compute as f32).collect(),
         }
     }
 
@@ -148,7 +161,7 @@ impl FeatureBuilder {
     pub fn state_dim(&self) -> usize {
         match self.kind {
             LearnedKind::StarPpo => STAR_STATE_DIM,
-            LearnedKind::Ppo => PPO_STATE_DIM,
+            LearnedKind::Ppo | LearnedKind::PfPpo => PPO_STATE_DIM,
         }
     }
 
@@ -157,6 +170,7 @@ impl FeatureBuilder {
         match self.kind {
             LearnedKind::StarPpo => STAR_STATE_DIM + self.server_count(),
             LearnedKind::Ppo => PPO_STATE_DIM,
+            LearnedKind::PfPpo => PPO_STATE_DIM + self.server_count(),
         }
     }
 
@@ -165,6 +179,7 @@ impl FeatureBuilder {
     pub fn resource_weights<'a>(&self, obs: &'a [f32]) -> &'a [f32] {
         match self.kind {
             LearnedKind::StarPpo => &obs[STAR_STATE_DIM..],
+            LearnedKind::PfPpo => &obs[PPO_STATE_DIM..],
             LearnedKind::Ppo => &[],
         }
     }
@@ -193,8 +208,17 @@ impl FeatureBuilder {
             .filter(|&p| p < self.server_count());
         out.push(prev.map_or(0.0, |p| self.region_number[p]));
         out.extend(weights.map(|w| w as f32));
-        if self.kind == LearnedKind::Ppo {
-            return;
+        match self.kind {
+            LearnedKind::Ppo => return,
+            LearnedKind::PfPpo => {
+                self.update_queue(ctx);
+                let start = out.len();
+                let u = pf_weights(weights, &self.compute, &self.pf_cost_advantage, &self.queue);
+                out.extend(u);
+                normalise_by_max(&mut out[start..]);
+                return;
+            }
+            LearnedKind::StarPpo => {}
         }
         self.update_queue(ctx);
         match prev {
@@ -223,15 +247,50 @@ impl FeatureBuilder {
                 .zip(&self.queue)
                 .map(|(s, q)| s / (1.0 + 0.3 * q)),
         );
-        let u = &mut out[start..];
-        let max = u.iter().copied().fold(0.0f32, f32::max);
-        if max > 1e-9 {
-            u.iter_mut().for_each(|v| *v /= max);
-        } else {
-            let uniform = 1.0 / u.len().max(1) as f32;
-            u.iter_mut().for_each(|v| *v = uniform);
-        }
+        normalise_by_max(&mut out[start..]);
     }
+}
+
+/// Divide by the maximum, or set every entry to `1/N` when the maximum is ≤ 1e-9.
+fn normalise_by_max(u: &mut [f32]) {
+    let max = u.iter().copied().fold(0.0f32, f32::max);
+    if max > 1e-9 {
+        u.iter_mut().for_each(|v| *v /= max);
+    } else {
+        let uniform = 1.0 / u.len().max(1) as f32;
+        u.iter_mut().for_each(|v| *v = uniform);
+    }
+}
+
+/// PF-PPO's cost advantage of server `s`: `1 − clip((c − 0.0006) / (0.132 − 0.0006), 0, 1)`
+/// with `c` its cheapest CostPerToken x price multiplier (0.132 if it hosts nothing).
+pub fn pf_cost_advantage(topology: &Topology, s: usize) -> f64 {
+    let m = topology.servers[s].price_multiplier;
+    let c = topology.server_stations[s]
+        .iter()
+        .filter_map(|&st| topology.station_cost_per_ktoken.get(st as usize))
+        .map(|cpt| cpt * m)
+        .fold(f64::INFINITY, f64::min);
+    let c = if c.is_finite() { c } else { 0.132 };
+    1.0 - ((c - 0.0006) / (0.132 - 0.0006)).clamp(0.0, 1.0)
+}
+
+/// PF-PPO's unnormalised resource weights `(w1 f + w3 ca) / (1 + w2 q)` under DWA weights
+/// `(w_L, w_C, w_S)`.
+pub fn pf_weights<'a>(
+    weights: [f64; 3],
+    compute: &'a [f32],
+    cost_advantage: &'a [f32],
+    queue: &'a [f32],
+) -> impl Iterator<Item = f32> + 'a {
+    let w1 = (0.35 * weights[0] / 0.33).max(0.0) as f32;
+    let w2 = (0.30 * weights[0] / 0.33).max(0.0) as f32;
+    let w3 = (0.35 * weights[1] / 0.33).max(0.0) as f32;
+    compute
+        .iter()
+        .zip(cost_advantage)
+        .zip(queue)
+        .map(move |((f, ca), q)| (w1 * f + w3 * ca) / (1.0 + w2 * q))
 }
 
 #[cfg(test)]
@@ -243,6 +302,55 @@ mod tests {
         assert_eq!(first_integer("Server1_Trap"), Some(1));
         assert_eq!(first_integer("Server12"), Some(12));
         assert_eq!(first_integer("edge"), None);
+    }
+
+    #[test]
+    fn pf_resource_weights_match_a_hand_computed_example() {
+        // Weights (0.33, 0.33, 0.34) give w1 = 0.35, w2 = 0.30, w3 = 0.35.
+        // Server 0: f = 1.0, c = 0.0015 x 0.4 = 0.0006 -> ca = 1, q = 0: u = 0.35 + 0.35 = 0.70.
+        // Server 1: f = 0.5, c = 0.03 x 2.2 = 0.066 -> ca = 1 - 0.0654 / 0.1314 = 0.502283..,
+        //           q = 0.5: u = (0.175 + 0.175799..) / 1.15 = 0.305043..
+        let u: Vec<f32> = pf_weights(
+            [0.33, 0.33, 0.34],
+            &[1.0, 0.5],
+            &[1.0, 0.502_283_1],
+            &[0.0, 0.5],
+        )
+        .collect();
+        assert!((u[0] - 0.70).abs() < 1e-6, "{u:?}");
+        assert!(
+            (u[1] - (0.175 + 0.35 * 0.502_283_1) / 1.15).abs() < 1e-6,
+            "{u:?}"
+        );
+        assert!((u[1] - 0.305_043).abs() < 1e-5, "{u:?}");
+        let mut n = u.clone();
+        normalise_by_max(&mut n);
+        assert_eq!(n[0], 1.0);
+        assert!((n[1] - u[1] / 0.70).abs() < 1e-7);
+    }
+
+    #[test]
+    fn pf_cost_advantage_uses_the_cheapest_station() {
+        use crate::observation::{GeoPoint, ServerInfo};
+        let server = |m: f64| ServerInfo {
+            id: "s".into(),
+            pos: GeoPoint { lon: 0.0, lat: 0.0 },
+            compute: 1.0,
+            price_multiplier: m,
+            region: 0,
+            mean_link_latency_ms: None,
+            mean_link_bandwidth_mbps: None,
+        };
+        let topo = Topology {
+            servers: vec![server(2.2), server(1.0)],
+            server_stations: vec![vec![0, 1], vec![]],
+            station_cost_per_ktoken: vec![0.06, 0.03],
+            ..Default::default()
+        };
+        // Server 0: min(0.06, 0.03) x 2.2 = 0.066 -> 1 - 0.0654 / 0.1314.
+        assert!((pf_cost_advantage(&topo, 0) - (1.0 - 0.0654 / 0.1314)).abs() < 1e-12);
+        // Server 1 hosts nothing: c = 0.132 -> 0.
+        assert_eq!(pf_cost_advantage(&topo, 1), 0.0);
     }
 
     #[test]

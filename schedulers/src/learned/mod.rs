@@ -1,4 +1,4 @@
-//! The learned schedulers `star-ppo` and `ppo`: features, training, checkpoints and the
+//! The learned schedulers `star-ppo`, `ppo` and `pf-ppo`: features, training, checkpoints and the
 //! registry entries that load a trained policy.
 //!
 //! - [`features`]: observation vectors from observable data only;
@@ -39,17 +39,20 @@ pub enum LearnedKind {
     StarPpo,
     /// Standard PPO: 7-dim state, tanh actor and critic.
     Ppo,
+    /// PF-PPO: 7-dim state plus cost-and-compute resource weights, tanh networks, guided sampling.
+    PfPpo,
 }
 
 impl LearnedKind {
-    /// Both kinds.
-    pub const ALL: [LearnedKind; 2] = [LearnedKind::StarPpo, LearnedKind::Ppo];
+    /// Every kind.
+    pub const ALL: [LearnedKind; 3] = [LearnedKind::StarPpo, LearnedKind::Ppo, LearnedKind::PfPpo];
 
     /// Registry name.
     pub fn name(self) -> &'static str {
         match self {
             LearnedKind::StarPpo => "star-ppo",
             LearnedKind::Ppo => "ppo",
+            LearnedKind::PfPpo => "pf-ppo",
         }
     }
 
@@ -63,13 +66,14 @@ impl LearnedKind {
         match self {
             LearnedKind::StarPpo => "star-ppo-state10-u/v1",
             LearnedKind::Ppo => "ppo-state7/v1",
+            LearnedKind::PfPpo => "pf-ppo-state7-u/v1",
         }
     }
 
     /// Base learning rate of the reference (3e-4 STAR-PPO, 1e-4 PPO).
     pub fn default_lr(self) -> f64 {
         match self {
-            LearnedKind::StarPpo => 3e-4,
+            LearnedKind::StarPpo | LearnedKind::PfPpo => 3e-4,
             LearnedKind::Ppo => 1e-4,
         }
     }
@@ -86,6 +90,13 @@ impl LearnedKind {
             }
             LearnedKind::Ppo => {
                 let input = features::PPO_STATE_DIM;
+                (
+                    MlpSpec::mlp(input, servers, Activation::Tanh),
+                    MlpSpec::mlp(input, 1, Activation::Tanh),
+                )
+            }
+            LearnedKind::PfPpo => {
+                let input = features::PPO_STATE_DIM + servers;
                 (
                     MlpSpec::mlp(input, servers, Activation::Tanh),
                     MlpSpec::mlp(input, 1, Activation::Tanh),
@@ -116,6 +127,13 @@ pub fn entries() -> Vec<SchedulerEntry> {
             privileged: false,
             build: build_ppo,
         },
+        SchedulerEntry {
+            name: "pf-ppo",
+            description: "trained PF-PPO policy (tanh MLP over state + cost/compute resource weights), masked argmax",
+            params: PARAMS,
+            privileged: false,
+            build: build_pf_ppo,
+        },
     ]
 }
 
@@ -128,6 +146,10 @@ fn build_star_ppo(
 
 fn build_ppo(ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, SchedulerError> {
     build(LearnedKind::Ppo, ctx, p)
+}
+
+fn build_pf_ppo(ctx: &BuildContext<'_>, p: &Params) -> Result<Box<dyn Scheduler>, SchedulerError> {
+    build(LearnedKind::PfPpo, ctx, p)
 }
 
 fn build(

@@ -51,6 +51,7 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
             }
         }
     }
+    let station_cost_per_ktoken = station_server.iter().map(|_| 0.0015).collect();
     Topology {
         servers,
         model_types: vec!["A".into(), "B".into()],
@@ -58,6 +59,7 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
         links,
         station_server,
         station_type,
+        station_cost_per_ktoken,
         server_stations,
         base_tokens_per_s: 100.0,
         bytes_per_token: 4.0,

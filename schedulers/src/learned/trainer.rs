@@ -204,9 +204,14 @@ impl Trainer {
     /// schedules and empty the buffer.
     pub fn begin_epoch(&mut self, epoch: usize) {
         self.epoch = epoch;
+        if let (LearnedKind::PfPpo, Some(l)) = (self.kind, self.prev_losses) {
+            // PF-PPO's DWA starts its loss average from the first epoch's losses.
+            self.dwa.prime(l);
+        }
         self.weights = self.dwa.begin_epoch(epoch, self.prev_losses);
         self.alpha = match self.kind {
             LearnedKind::StarPpo => schedule::guidance_alpha(epoch, self.cfg.epochs),
+            LearnedKind::PfPpo => schedule::pf_guidance_alpha(epoch, self.cfg.epochs),
             LearnedKind::Ppo => 0.0,
         };
         self.buffer.clear();

@@ -45,6 +45,14 @@ impl Dwa {
         epoch >= self.start_epoch && epoch < self.freeze_epoch
     }
 
+    /// Start the loss average from `losses` if it is still empty (PF-PPO seeds it with the
+    /// first epoch's losses, so its first active update is a real average step).
+    pub fn prime(&mut self, losses: [f64; 3]) {
+        if self.ema.iter().all(|&m| m == 0.0) {
+            self.ema = losses.map(|v| v + 1e-6);
+        }
+    }
+
     /// Start `epoch`: update the weights from the previous epoch's mean losses
     /// `(mean −r_L, mean −r_C, mean −r_S)` if DWA is active; returns the weights to use.
     pub fn begin_epoch(&mut self, epoch: usize, prev_losses: Option<[f64; 3]>) -> [f64; 3] {

@@ -12,6 +12,11 @@ pub fn entropy_coef(epoch: usize, epochs: usize) -> f64 {
     (0.03 - 0.028 * epoch as f64 / (0.9 * epochs.max(1) as f64)).max(0.002)
 }
 
+/// PF-PPO's effective guidance weight `2.5 · (0.7 + 0.3 · epoch / epochs)` (1.75 → 2.5).
+pub fn pf_guidance_alpha(epoch: usize, epochs: usize) -> f64 {
+    2.5 * (0.7 + 0.3 * epoch as f64 / epochs.max(1) as f64)
+}
+
 /// STAR-PPO's guidance weight `α_g = 0.6 + 0.6 · epoch / epochs` (0.6 → 1.194 for 100 epochs).
 pub fn guidance_alpha(epoch: usize, epochs: usize) -> f64 {
     0.6 + 0.6 * epoch as f64 / epochs.max(1) as f64
