@@ -151,7 +151,7 @@ fn run(cli: RunCli, registry: &Registry) -> Result<()> {
     let out = c.out.clone().unwrap_or_else(|| {
         PathBuf::from("reports")
             .join(&scenario.name)
-            .join(sanitize(&spec))
+            .join(simrun::compare::dir_name(&spec))
     });
     let t0 = std::time::Instant::now();
     let r = simrun::run::run_to_dir(registry, &world, &scenario, &spec, seed, c.episodes, &out)
@@ -253,16 +253,4 @@ fn bench(cli: BenchCli, registry: &Registry) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn sanitize(spec: &str) -> String {
-    spec.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

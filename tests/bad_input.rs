@@ -3,18 +3,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 fn simrun(args: &[&str], cwd: &Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_simrun"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (ok, _, err) = common::simrun(args, cwd);
+    (ok, err)
 }
 
 fn setup() -> tempfile::TempDir {

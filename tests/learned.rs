@@ -2,21 +2,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn simrun(args: &[&str], cwd: &Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_simrun"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::simrun;
 
 fn setup() -> tempfile::TempDir {
     let d = common::tempdir();
