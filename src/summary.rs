@@ -10,6 +10,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::metrics::RunMetrics;
+
 use crate::scenario::NetworkCostFormula;
 
 /// One summary row: a scheduler on a scenario with a seed.
@@ -25,32 +27,8 @@ pub struct Summary {
     pub seed: u64,
     /// Workflows completed.
     pub workflows: u64,
-    /// Mean workflow latency, ms.
-    pub mean_ms: f64,
-    /// Median workflow latency, ms.
-    pub p50_ms: f64,
-    /// 95th percentile, ms.
-    pub p95_ms: f64,
-    /// 99th percentile, ms.
-    pub p99_ms: f64,
-    /// Population standard deviation, ms.
-    pub std_ms: f64,
-    /// Mean network part, ms.
-    pub network_ms: f64,
-    /// Mean queue part, ms.
-    pub queue_ms: f64,
-    /// Mean compute part, ms.
-    pub compute_ms: f64,
-    /// Mean compute cost.
-    pub compute_cost: f64,
-    /// Mean total cost.
-    pub total_cost: f64,
-    /// Share of workflows with latency above the SLA.
-    pub sla_violation: f64,
-    /// Mean trap hits per workflow.
-    pub trap_hits: f64,
-    /// Mean scalarised reward per workflow.
-    pub reward: f64,
+    /// The run's metrics.
+    pub metrics: RunMetrics,
 }
 
 /// Summarise a workflow frame (see [`crate::trace::workflow_frame`]) into a [`Summary`].
@@ -63,26 +41,13 @@ pub fn summary_row(
     sla_ms: f64,
     formula: NetworkCostFormula,
 ) -> PolarsResult<Summary> {
-    let m = crate::metrics::run_metrics(wf, sla_ms, formula)?;
     Ok(Summary {
         scenario: scenario.into(),
         scheduler: scheduler.into(),
         privileged,
         seed,
         workflows: wf.height() as u64,
-        mean_ms: m.mean_ms,
-        p50_ms: m.p50_ms,
-        p95_ms: m.p95_ms,
-        p99_ms: m.p99_ms,
-        std_ms: m.std_ms,
-        network_ms: m.network_ms,
-        queue_ms: m.queue_ms,
-        compute_ms: m.compute_ms,
-        compute_cost: m.compute_cost,
-        total_cost: m.total_cost,
-        sla_violation: m.sla_violation,
-        trap_hits: m.trap_hits,
-        reward: m.reward,
+        metrics: crate::metrics::run_metrics(wf, sla_ms, formula)?,
     })
 }
 
@@ -104,19 +69,19 @@ pub fn write_csv(rows: &[Summary], path: &Path) -> std::io::Result<()> {
             r.privileged,
             r.seed,
             r.workflows,
-            r.mean_ms,
-            r.p50_ms,
-            r.p95_ms,
-            r.p99_ms,
-            r.std_ms,
-            r.network_ms,
-            r.queue_ms,
-            r.compute_ms,
-            r.compute_cost,
-            r.total_cost,
-            r.sla_violation,
-            r.trap_hits,
-            r.reward
+            r.metrics.mean_ms,
+            r.metrics.p50_ms,
+            r.metrics.p95_ms,
+            r.metrics.p99_ms,
+            r.metrics.std_ms,
+            r.metrics.network_ms,
+            r.metrics.queue_ms,
+            r.metrics.compute_ms,
+            r.metrics.compute_cost,
+            r.metrics.total_cost,
+            r.metrics.sla_violation,
+            r.metrics.trap_hits,
+            r.metrics.reward
         )?;
     }
     f.flush()?;
@@ -151,14 +116,14 @@ pub fn format_table(rows: &[Summary]) -> String {
             name,
             r.seed,
             r.workflows,
-            r.mean_ms,
-            r.p50_ms,
-            r.p95_ms,
-            r.p99_ms,
-            r.queue_ms,
-            r.total_cost,
-            100.0 * r.sla_violation,
-            r.trap_hits
+            r.metrics.mean_ms,
+            r.metrics.p50_ms,
+            r.metrics.p95_ms,
+            r.metrics.p99_ms,
+            r.metrics.queue_ms,
+            r.metrics.total_cost,
+            100.0 * r.metrics.sla_violation,
+            r.metrics.trap_hits
         ));
     }
     s
@@ -204,14 +169,18 @@ mod tests {
         .unwrap();
         // Sorted: 100 200 300 400 1000 3000 5000; P99 at rank 0.99 x 6 = 5.94 between
         // 3000 and 5000: 3000 + 0.94 x 2000 = 4880. P50 = 400. P95 at 5.7: 3000 + 0.7 x 2000.
-        assert!((s.p99_ms - 4880.0).abs() < 1e-9, "{}", s.p99_ms);
-        assert!((s.p50_ms - 400.0).abs() < 1e-9);
-        assert!((s.p95_ms - 4400.0).abs() < 1e-9);
-        assert!((s.mean_ms - 10000.0 / 7.0).abs() < 1e-9);
+        assert!(
+            (s.metrics.p99_ms - 4880.0).abs() < 1e-9,
+            "{}",
+            s.metrics.p99_ms
+        );
+        assert!((s.metrics.p50_ms - 400.0).abs() < 1e-9);
+        assert!((s.metrics.p95_ms - 4400.0).abs() < 1e-9);
+        assert!((s.metrics.mean_ms - 10000.0 / 7.0).abs() < 1e-9);
         // Only 5000 is strictly above 3000.
-        assert!((s.sla_violation - 1.0 / 7.0).abs() < 1e-12);
+        assert!((s.metrics.sla_violation - 1.0 / 7.0).abs() < 1e-12);
         // Total cost = compute + network x (1 + 0.3).
-        assert!((s.total_cost - (0.01 + 0.13)).abs() < 1e-12);
+        assert!((s.metrics.total_cost - (0.01 + 0.13)).abs() < 1e-12);
         let p = summary_row(
             "s",
             "x",
@@ -222,6 +191,6 @@ mod tests {
             NetworkCostFormula::Published,
         )
         .unwrap();
-        assert!((p.total_cost - (0.01 + 0.26)).abs() < 1e-12);
+        assert!((p.metrics.total_cost - (0.01 + 0.26)).abs() < 1e-12);
     }
 }
