@@ -330,9 +330,10 @@ pub fn compare(
         .map(|(s, _)| s.clone())
         .chain(report.skipped.iter().map(|s| s.scheduler.clone()))
         .collect();
+    let checkpoints = crate::run::checkpoint_dir(world, scenario);
     report.plots = crate::plots::write_all(
         &report,
-        scenario.spec.checkpoints.as_deref(),
+        checkpoints.as_deref(),
         &train_names,
         &opts.out_dir.join("plots"),
     )?;
