@@ -37,6 +37,9 @@ pub struct CompareCli {
     /// Output folder (default: reports/<scenario>/compare).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Task split to run (default: the scenario's workload.split).
+    #[arg(long, value_enum)]
+    pub split: Option<crate::dataset::Split>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -45,7 +48,10 @@ pub struct CompareCli {
 /// Run `simrun compare` with `args` (program name first).
 pub fn main(args: Vec<String>, registry: &Registry) -> Result<()> {
     let cli = CompareCli::parse_from(args);
-    let scenario = LoadedScenario::load(&cli.scenario)?;
+    let mut scenario = LoadedScenario::load(&cli.scenario)?;
+    if let Some(split) = cli.split {
+        scenario.spec.workload.split = split;
+    }
     let world = crate::run::load_world(&scenario, cli.data.as_deref())?;
     let schedulers = cli
         .schedulers

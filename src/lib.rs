@@ -27,6 +27,7 @@ pub mod seeds;
 pub mod summary;
 pub mod trace;
 pub mod train;
+pub mod train_stark;
 pub mod workload;
 pub mod world;
 

@@ -40,6 +40,9 @@ struct Common {
     /// Output folder (default: reports/<scenario>/<scheduler>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Task split to run (default: the scenario's workload.split).
+    #[arg(long, value_enum)]
+    split: Option<simrun::dataset::Split>,
 }
 
 #[derive(Parser, Debug)]
@@ -72,13 +75,14 @@ struct SchedulersCli {}
 struct TrainCli {
     /// Scenario YAML file.
     scenario: PathBuf,
-    /// Scheduler to train: star-ppo or ppo.
+    /// Scheduler to train: star-ppo, ppo, pf-ppo or stark.
     #[arg(long, short = 's')]
     scheduler: String,
-    /// Epochs (default: the scenario's training.epochs, 100).
+    /// Epochs (default: the scenario's training.epochs, 100; stark: 50).
     #[arg(long)]
     epochs: Option<usize>,
-    /// Episodes per epoch (default: the scenario's training.episodes, 200).
+    /// Episodes per epoch (default: the scenario's training.episodes, 200; stark: 400 expert
+    /// workflows).
     #[arg(long)]
     episodes: Option<usize>,
     /// Training seed (default: the scenario's).
@@ -140,8 +144,11 @@ fn skip_first(args: &[String]) -> Vec<String> {
 }
 
 fn run(cli: RunCli, registry: &Registry) -> Result<()> {
-    let scenario = LoadedScenario::load(&cli.scenario)?;
+    let mut scenario = LoadedScenario::load(&cli.scenario)?;
     let c = &cli.common;
+    if let Some(split) = c.split {
+        scenario.spec.workload.split = split;
+    }
     let world = simrun::run::load_world(&scenario, c.data.as_deref())?;
     let spec = c
         .scheduler
@@ -188,10 +195,19 @@ fn train(cli: TrainCli) -> Result<()> {
             cli.scenario.display()
         ),
     };
+    let stark = cli.scheduler == "stark";
+    let (epochs, episodes) = if stark {
+        (
+            simrun::train_stark::DEFAULT_EPOCHS,
+            simrun::train_stark::DEFAULT_EPISODES,
+        )
+    } else {
+        (t.epochs, t.episodes)
+    };
     let req = simrun::train::TrainRequest {
         scheduler: cli.scheduler.clone(),
-        epochs: cli.epochs.unwrap_or(t.epochs),
-        episodes: cli.episodes.unwrap_or(t.episodes),
+        epochs: cli.epochs.unwrap_or(epochs),
+        episodes: cli.episodes.unwrap_or(episodes),
         validation: t.validation_episodes,
         seed: cli.seed.unwrap_or(scenario.spec.seed),
         out_dir: out.clone(),
@@ -201,6 +217,23 @@ fn train(cli: TrainCli) -> Result<()> {
         req.epochs > 0 && req.episodes > 0,
         "--epochs and --episodes must be >= 1"
     );
+    if stark {
+        let r = simrun::train_stark::train_stark(&world, &scenario, &req)?;
+        println!(
+            "trained stark on {} ({} servers): {} epochs x {} expert workflows in {:.1} s ({:.2} s/epoch); final loss {:.4}, best validation agreement {:.3}",
+            scenario.name,
+            world.dataset.servers.len(),
+            req.epochs,
+            req.episodes,
+            r.seconds,
+            r.seconds / req.epochs as f64,
+            r.final_loss,
+            r.best_agreement
+        );
+        println!("log: {}", out.join("stark.train.csv").display());
+        println!("{}", r.best.display());
+        return Ok(());
+    }
     let r = simrun::train::train(&world, &scenario, &req)?;
     let last = r.log.last().expect("at least one epoch");
     println!(

@@ -78,7 +78,8 @@ pub const LOG_HEADER: &str = "epoch,mean_return,mean_latency_ms,mean_cost,policy
 pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Result<TrainOutcome> {
     let Some(kind) = LearnedKind::from_name(&req.scheduler) else {
         bail!(
-            "`{}` is not a trainable scheduler (trainable: star-ppo, ppo, pf-ppo, stark)",
+            "`{}` is not a trainable scheduler here (trainable: star-ppo, ppo, pf-ppo; stark \
+             has its own driver)",
             req.scheduler
         );
     };
@@ -188,7 +189,7 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
     })
 }
 
-fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
+pub(crate) fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
     if !enabled || !std::io::stderr().is_terminal() {
         return None;
@@ -205,35 +206,46 @@ fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
 
 /// Write the log as `<name>.train.csv` and `<name>.train.parquet` in `dir`.
 pub fn write_log(dir: &Path, name: &str, log: &[LogRow]) -> Result<()> {
+    let rows: Vec<String> = log
+        .iter()
+        .map(|r| {
+            let s = &r.stats;
+            format!(
+                "{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{},{},{},{},{},{}",
+                s.epoch,
+                s.mean_return,
+                s.mean_latency_ms,
+                s.mean_cost,
+                s.update.policy_loss,
+                s.update.value_loss,
+                s.update.entropy,
+                s.weights[0],
+                s.weights[1],
+                s.weights[2],
+                r.wall_s,
+                r.validation_return,
+                r.validation_latency_ms,
+                s.lr,
+                s.entropy_coef,
+                s.guidance_alpha,
+                s.update.approx_kl,
+                s.update.clip_fraction,
+                s.transitions
+            )
+        })
+        .collect();
+    write_table(dir, name, LOG_HEADER, &rows)
+}
+
+/// Write CSV `rows` under `header` as `<name>.train.csv`, then the same table as
+/// `<name>.train.parquet`, each through a temporary file renamed into place.
+pub fn write_table(dir: &Path, name: &str, header: &str, rows: &[String]) -> Result<()> {
     let csv_path = dir.join(format!("{name}.train.csv"));
     let tmp = csv_path.with_extension("csv.partial");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    writeln!(f, "{LOG_HEADER}")?;
-    for r in log {
-        let s = &r.stats;
-        writeln!(
-            f,
-            "{},{},{},{},{},{},{},{},{},{},{:.3},{},{},{},{},{},{},{},{}",
-            s.epoch,
-            s.mean_return,
-            s.mean_latency_ms,
-            s.mean_cost,
-            s.update.policy_loss,
-            s.update.value_loss,
-            s.update.entropy,
-            s.weights[0],
-            s.weights[1],
-            s.weights[2],
-            r.wall_s,
-            r.validation_return,
-            r.validation_latency_ms,
-            s.lr,
-            s.entropy_coef,
-            s.guidance_alpha,
-            s.update.approx_kl,
-            s.update.clip_fraction,
-            s.transitions
-        )?;
+    writeln!(f, "{header}")?;
+    for r in rows {
+        writeln!(f, "{r}")?;
     }
     f.flush()?;
     drop(f);

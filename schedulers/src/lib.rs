@@ -20,6 +20,7 @@ pub mod params;
 pub mod registry;
 pub mod rl;
 pub mod scheduler;
+pub mod stark;
 pub mod truth;
 
 pub use learned::{CheckpointMeta, EpochStats, LearnedKind, LearnedPolicy, TrainConfig, Trainer};

@@ -77,6 +77,7 @@ impl Registry {
         for e in crate::builtin::entries()
             .into_iter()
             .chain(crate::learned::entries())
+            .chain([crate::stark::entry()])
         {
             r.register(e);
         }

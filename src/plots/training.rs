@@ -69,7 +69,8 @@ pub fn read_log(path: &Path, scheduler: &str) -> Result<TrainLog> {
 }
 
 /// The logs of `specs` (by name, parameters ignored, each name once) that exist under
-/// `checkpoints`; an unreadable log is an error, a missing one is skipped.
+/// `checkpoints`; an unreadable log is an error, a missing one or one without returns (a
+/// behaviour-cloning log) is skipped.
 pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> {
     let mut logs: Vec<TrainLog> = Vec::new();
     for spec in specs {
@@ -78,7 +79,11 @@ pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> 
             continue;
         }
         let p = log_path(checkpoints, name);
-        if p.is_file() {
+        // Behaviour-cloning logs (STARK) have no return curve to draw.
+        let has_returns = std::fs::read_to_string(&p)
+            .map(|t| t.lines().next().unwrap_or("").contains("mean_return"))
+            .unwrap_or(false);
+        if p.is_file() && has_returns {
             let log = read_log(&p, name)?;
             if !log.epochs.is_empty() {
                 logs.push(log);

@@ -90,7 +90,7 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
 }
 
 /// Write `bytes` to `path` atomically: a temporary file next to it, then a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
     let io = |source| CheckpointError::Io {
         path: path.to_path_buf(),
         source,

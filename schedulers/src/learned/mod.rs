@@ -17,7 +17,7 @@ pub mod policy;
 pub mod trainer;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::path::PathBuf;
 

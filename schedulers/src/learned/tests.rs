@@ -13,7 +13,7 @@ use crate::scheduler::StepOutcome;
 use crate::Registry;
 
 /// `n` servers, two model types (type 0 on every server, type 1 on the even ones), a few links.
-fn toy_topology(n: usize, seed: u64) -> Topology {
+pub(crate) fn toy_topology(n: usize, seed: u64) -> Topology {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let servers = (0..n)
         .map(|i| ServerInfo {
@@ -66,7 +66,7 @@ fn toy_topology(n: usize, seed: u64) -> Topology {
     }
 }
 
-fn candidates(
+pub(crate) fn candidates(
     topo: &Topology,
     model_type: u16,
     mut keep: impl FnMut(u32) -> bool,
@@ -224,7 +224,7 @@ fn train(
     (trainer, stats)
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
+pub(crate) fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("simrun-rl-test-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir

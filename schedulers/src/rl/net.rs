@@ -121,7 +121,7 @@ impl MlpSpec {
 }
 
 /// A dense layer `d_in → d_out` with weights and biases drawn from `U(±1/√d_in)`.
-fn seeded_linear<B: Backend>(
+pub(crate) fn seeded_linear<B: Backend>(
     d_in: usize,
     d_out: usize,
     rng: &mut ChaCha8Rng,
@@ -133,18 +133,21 @@ fn seeded_linear<B: Backend>(
     // burn's row layout: weight is [d_in, d_out] and forward computes x · W + b.
     let weight = Tensor::from_data(TensorData::new(draw(d_in * d_out), [d_in, d_out]), device);
     let bias = Tensor::from_data(TensorData::new(draw(d_out), [d_out]), device);
-    // Parameter ids follow the seeded stream's position (without consuming it), so a saved
-    // record is byte-identical for a seed; burn's default ids are random per process.
-    // The id mixes the stream's seed, stream number and position, so parameters of different
-    // networks (separate streams) never share an id.
+    Linear {
+        weight: Param::initialized(seeded_param_id(rng, 0), weight.require_grad()),
+        bias: Some(Param::initialized(seeded_param_id(rng, 1), bias.require_grad())),
+    }
+}
+
+/// A parameter id derived from the seeded stream's position (without consuming it), so a saved
+/// record is byte-identical for a seed; burn's default ids are random per process. The id mixes
+/// the stream's seed, stream number, position and `k`, so parameters of different networks
+/// (separate streams) or of one layer (different `k`) never share an id.
+pub(crate) fn seeded_param_id(rng: &ChaCha8Rng, k: u64) -> ParamId {
     let seed = rng.get_seed();
     let key = u64::from_le_bytes(seed[..8].try_into().expect("32-byte seed"));
     let (stream, pos) = (rng.get_stream(), rng.get_word_pos() as u64);
-    let id = |k: u64| ParamId::from(mix(mix(mix(key ^ k) ^ stream) ^ pos));
-    Linear {
-        weight: Param::initialized(id(0), weight.require_grad()),
-        bias: Some(Param::initialized(id(1), bias.require_grad())),
-    }
+    ParamId::from(mix(mix(mix(key ^ k) ^ stream) ^ pos))
 }
 
 /// SplitMix64 finaliser.
