@@ -33,12 +33,12 @@ pub struct BcConfig {
 }
 
 impl Default for BcConfig {
-    /// lr 1e-3, batch 128, 2 passes.
+    /// lr 1e-3, batch 128, 1 pass.
     fn default() -> Self {
         BcConfig {
             lr: 1e-3,
             batch: 128,
-            passes: 2,
+            passes: 1,
         }
     }
 }

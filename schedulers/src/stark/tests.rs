@@ -68,7 +68,7 @@ fn shortlist_keeps_the_lowest_estimates_and_pads() {
     let mut out = DecisionTokens::default();
     tb.build(&ctx, &mut out);
     assert_eq!(out.len(), 8);
-    let est = |i: usize| crate::builtin::estimate_latency_ms(&ctx, &cands[i]);
+    let est = |i: usize| super::tokens::proposal_ms(&ctx, &cands[i]);
     let worst_kept = out.candidates.iter().map(|&i| est(i)).fold(0.0, f64::max);
     for i in 0..cands.len() {
         if !out.candidates.contains(&i) {

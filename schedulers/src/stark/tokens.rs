@@ -2,9 +2,9 @@
 //! built only from what a scheduler observes.
 //!
 //! The reference feeds a token for every server and classifies over server indices. Here the
-//! candidates are first short-listed to the `shortlist` lowest observable latency estimates
-//! (the estimate `greedy` uses: distance, the link table, queue wait and compute), and the
-//! transformer ranks those. Attention then costs `O(k²)` per decision instead of `O(N²)`, which
+//! candidates are first short-listed to the `shortlist` lowest [`proposal_ms`] (compute time,
+//! expected queue wait, propagation, and a penalty for servers the link table marks as slow to
+//! reach), and the transformer ranks those. Attention then costs `O(k²)` per decision instead of `O(N²)`, which
 //! is what makes training a minute-scale job on two cores and keeps decisions cheap at
 //! thousands of servers. Servers without the step's model type are never tokens, so the mask
 //! and the decoded server always agree (the reference's order mismatch cannot happen).
@@ -16,11 +16,10 @@
 //! step cost `× 20`, distance from the origin `/ 300 km`, the link table's base latency of the
 //! hop `/ 1000` (0 when unlisted), the server's mean link-table latency `/ 1000`, the expected
 //! queue wait `/ 1000`, the observed latency average `/ 1000` and a flag saying whether one was
-//! observed, the compute time `/ 1000`, and the short-list estimate `/ 1000`. Every value is
+//! observed, the compute time `/ 1000`, and the short-list proposal `/ 1000`. Every value is
 //! clipped to `[-5, 5]`.
 
-use crate::builtin::estimate_latency_ms;
-use crate::observation::{StepContext, Topology};
+use crate::observation::{Candidate, StepContext, Topology};
 
 /// Features of the task token.
 pub const TASK_FEATURES: usize = 5;
@@ -70,6 +69,28 @@ pub fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
     2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
 }
 
+/// Mean link-table latency above which a server counts as slow to reach (ms).
+pub const SLOW_LINK_MS: f64 = 1000.0;
+/// Penalty the short-list adds for such a server (ms).
+pub const SLOW_LINK_PENALTY_MS: f64 = 2000.0;
+
+/// The short-list's latency proposal for `cand`, from observable data only: compute time,
+/// the station's expected queue wait, propagation at 5 µs/km from the origin, and
+/// [`SLOW_LINK_PENALTY_MS`] when the server's mean link-table latency exceeds [`SLOW_LINK_MS`].
+pub fn proposal_ms(ctx: &StepContext<'_>, cand: &Candidate) -> f64 {
+    let topo = ctx.topology;
+    let s = topo.server(cand.server);
+    let o = ctx.origin();
+    let compute = ctx.tokens as f64 / (s.compute.max(1e-6) * topo.base_tokens_per_s) * 1000.0;
+    let wait = ctx.telemetry.stations[cand.station as usize].expected_wait_ms(ctx.now_ms);
+    let propagation = 0.005 * haversine_km(o.lon, o.lat, s.pos.lon, s.pos.lat);
+    let slow = match s.mean_link_latency_ms {
+        Some(l) if l > SLOW_LINK_MS => SLOW_LINK_PENALTY_MS,
+        _ => 0.0,
+    };
+    compute + wait + propagation + slow
+}
+
 fn unit(x: f64, (lo, hi): (f64, f64)) -> f32 {
     if hi - lo > 1e-9 {
         (2.0 * (x - lo) / (hi - lo) - 1.0) as f32
@@ -115,7 +136,7 @@ impl TokenBuilder {
             ctx.candidates
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (estimate_latency_ms(ctx, c), i)),
+                .map(|(i, c)| (proposal_ms(ctx, c), i)),
         );
         let k = self.shortlist.min(self.order.len());
         let by_estimate = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
