@@ -58,7 +58,13 @@ pub fn agreement(world: &World, plan: &Plan, student: StarkPolicy, seed: u64) ->
         seed,
         measure_decisions: false,
     };
-    engine::run(world, plan, &mut teacher, &mut WorkflowSink::default(), opts)?;
+    engine::run(
+        world,
+        plan,
+        &mut teacher,
+        &mut WorkflowSink::default(),
+        opts,
+    )?;
     Ok(teacher.take_stats().agreement())
 }
 
@@ -108,7 +114,13 @@ pub fn train_stark(
             seed: seeds::derive(req.seed, 1000 + epoch as u64),
             measure_decisions: false,
         };
-        engine::run(world, &plan, &mut teacher, &mut WorkflowSink::default(), opts)?;
+        engine::run(
+            world,
+            &plan,
+            &mut teacher,
+            &mut WorkflowSink::default(),
+            opts,
+        )?;
         let samples = teacher.take_samples();
         let taught = teacher.take_stats();
         let fit = learner.fit(&samples, epoch, req.epochs);

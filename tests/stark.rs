@@ -42,7 +42,17 @@ fn train_then_evaluate_stark() {
         "data: tiny\nworkload: {kind: episodic, split: test}\ncheckpoints: ck\ntraining: {validation_episodes: 1}\n",
     );
     let (ok, out, err) = simrun(
-        &["train", "s.yaml", "--scheduler", "stark", "--epochs", "2", "--episodes", "5", "--quiet"],
+        &[
+            "train",
+            "s.yaml",
+            "--scheduler",
+            "stark",
+            "--epochs",
+            "2",
+            "--episodes",
+            "5",
+            "--quiet",
+        ],
         d.path(),
     );
     assert!(ok, "{err}");

@@ -135,7 +135,10 @@ pub(crate) fn seeded_linear<B: Backend>(
     let bias = Tensor::from_data(TensorData::new(draw(d_out), [d_out]), device);
     Linear {
         weight: Param::initialized(seeded_param_id(rng, 0), weight.require_grad()),
-        bias: Some(Param::initialized(seeded_param_id(rng, 1), bias.require_grad())),
+        bias: Some(Param::initialized(
+            seeded_param_id(rng, 1),
+            bias.require_grad(),
+        )),
     }
 }
 

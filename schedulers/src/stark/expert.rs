@@ -174,10 +174,9 @@ impl Scheduler for Teacher {
         if self.record {
             self.tokens.build(ctx, &mut self.scratch);
             match self.scratch.candidates.iter().position(|&c| c == choice) {
-                Some(label) => {
-                    self.samples
-                        .push(&self.scratch, self.tokens.shortlist(), label)
-                }
+                Some(label) => self
+                    .samples
+                    .push(&self.scratch, self.tokens.shortlist(), label),
                 None => self.stats.outside_shortlist += 1,
             }
         }

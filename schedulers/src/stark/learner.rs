@@ -151,7 +151,9 @@ impl StarkLearner {
             batch
                 .servers
                 .extend_from_slice(&samples.servers[r * width..(r + 1) * width]);
-            batch.valid.extend_from_slice(&samples.valid[r * k..(r + 1) * k]);
+            batch
+                .valid
+                .extend_from_slice(&samples.valid[r * k..(r + 1) * k]);
             labels.push(samples.labels[r] as i64);
         }
         let logits = self.net.forward(&batch, &self.device);
@@ -169,10 +171,7 @@ impl StarkLearner {
             TensorData::new(labels, [rows.len(), 1]),
             &self.device,
         );
-        let loss = log_softmax(logits, 1)
-            .gather(1, target)
-            .mean()
-            .neg();
+        let loss = log_softmax(logits, 1).gather(1, target).mean().neg();
         let value = loss.clone().inner().into_scalar().elem::<f64>();
         let grads = GradientsParams::from_grads(loss.backward(), &self.net);
         self.net = self.opt.step(lr, self.net.clone(), grads);

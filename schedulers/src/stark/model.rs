@@ -83,7 +83,10 @@ fn xavier_linear<B: Backend>(
     let bias = Tensor::zeros([d_out], device);
     Linear {
         weight: Param::initialized(seeded_param_id(rng, 0), weight.require_grad()),
-        bias: Some(Param::initialized(seeded_param_id(rng, 1), bias.require_grad())),
+        bias: Some(Param::initialized(
+            seeded_param_id(rng, 1),
+            bias.require_grad(),
+        )),
     }
 }
 
@@ -163,8 +166,7 @@ impl<B: Backend> Attention<B> {
             scores = scores + bias;
         }
         let ctx = softmax(scores, 3).matmul(v);
-        self.out
-            .forward(ctx.swap_dims(1, 2).reshape([b, tq, d]))
+        self.out.forward(ctx.swap_dims(1, 2).reshape([b, tq, d]))
     }
 }
 
@@ -219,16 +221,18 @@ pub struct DecoderLayer<B: Backend> {
 }
 
 impl<B: Backend> DecoderLayer<B> {
-    fn forward(&self, q: Tensor<B, 3>, memory: Tensor<B, 3>, key_bias: &Tensor<B, 4>) -> Tensor<B, 3> {
+    fn forward(
+        &self,
+        q: Tensor<B, 3>,
+        memory: Tensor<B, 3>,
+        key_bias: &Tensor<B, 4>,
+    ) -> Tensor<B, 3> {
         let h = self
             .norm1
             .forward(q.clone() + self.self_attn.forward(q.clone(), q, None));
-        let h = self.norm2.forward(
-            h.clone()
-                + self
-                    .cross_attn
-                    .forward(h, memory, Some(key_bias.clone())),
-        );
+        let h = self
+            .norm2
+            .forward(h.clone() + self.cross_attn.forward(h, memory, Some(key_bias.clone())));
         self.norm3.forward(h.clone() + self.ff.forward(h))
     }
 }
@@ -274,7 +278,7 @@ impl StarkSpec {
     /// Build the network with weights drawn from `rng`.
     pub fn init<B: Backend>(&self, rng: &mut ChaCha8Rng, device: &B::Device) -> StarkNet<B> {
         assert!(
-            self.heads > 0 && self.d_model % self.heads == 0,
+            self.heads > 0 && self.d_model.is_multiple_of(self.heads),
             "heads must divide d_model"
         );
         let d = self.d_model;

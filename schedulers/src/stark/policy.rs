@@ -91,10 +91,7 @@ pub fn read_stark_checkpoint(
     if meta.format != STARK_FORMAT {
         return Err(CheckpointError::Meta {
             path: sidecar,
-            message: format!(
-                "format {} (this build reads {STARK_FORMAT})",
-                meta.format
-            ),
+            message: format!("format {} (this build reads {STARK_FORMAT})", meta.format),
         });
     }
     let bytes = fs::read(path).map_err(|source| CheckpointError::Io {

@@ -135,11 +135,16 @@ fn synthetic_samples(n: usize, k: usize, rng: &mut ChaCha8Rng) -> Samples {
     let mut s = Samples::default();
     for _ in 0..n {
         let real = rng.random_range(2..=k);
-        s.task.extend((0..5).map(|_| rng.random_range(-1.0..1.0f32)));
+        s.task
+            .extend((0..5).map(|_| rng.random_range(-1.0..1.0f32)));
         let mut best = (f32::NEG_INFINITY, 0);
         for i in 0..k {
             for f in 0..SERVER_FEATURES {
-                let v = if i < real { rng.random_range(0.0..1.0f32) } else { 0.0 };
+                let v = if i < real {
+                    rng.random_range(0.0..1.0f32)
+                } else {
+                    0.0
+                };
                 if f == 2 && i < real && v > best.0 {
                     best = (v, i);
                 }

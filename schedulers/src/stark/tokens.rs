@@ -139,7 +139,8 @@ impl TokenBuilder {
                 .map(|(i, c)| (proposal_ms(ctx, c), i)),
         );
         let k = self.shortlist.min(self.order.len());
-        let by_estimate = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        let by_estimate =
+            |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         if k < self.order.len() {
             self.order.select_nth_unstable_by(k - 1, by_estimate);
             self.order.truncate(k);
