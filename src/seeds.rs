@@ -13,6 +13,15 @@ pub const NETWORK: u64 = 2;
 pub const SCHEDULER: u64 = 3;
 /// Purpose key of training draws (task sampling, shuffles, initialisation).
 pub const TRAINING: u64 = 4;
+/// Purpose key of the engine runs that validate a model during training.
+pub const VALIDATION: u64 = 7;
+/// Base of the purpose keys of training epochs' engine runs (epoch `e` uses `base + e`).
+pub const TRAINING_EPOCH_BASE: u64 = 1000;
+
+/// Seed of the engine run of training epoch `epoch`.
+pub fn training_epoch(seed: u64, epoch: usize) -> u64 {
+    derive(seed, TRAINING_EPOCH_BASE + epoch as u64)
+}
 
 /// A 64-bit seed for `purpose` derived from `seed` (SplitMix64 finaliser over both).
 pub fn derive(seed: u64, purpose: u64) -> u64 {

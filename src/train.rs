@@ -23,7 +23,7 @@ use crate::engine::{self, RunOptions};
 use crate::record::WorkflowSink;
 use crate::scenario::{LoadedScenario, TaskOrder};
 use crate::seeds;
-use crate::workload;
+use crate::workload::{self, Plan};
 use crate::world::World;
 
 /// What to train.
@@ -83,17 +83,7 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
             req.scheduler
         );
     };
-    let train_pool = world.dataset.split(Split::Train);
-    if train_pool.len() < 2 {
-        bail!(
-            "the train split has {} task(s): nothing to train on",
-            train_pool.len()
-        );
-    }
-    let v = req.validation.clamp(1, train_pool.len() / 2);
-    let (valid_pool, fit_pool) = train_pool.split_at(v);
-    std::fs::create_dir_all(&req.out_dir)
-        .with_context(|| format!("creating {}", req.out_dir.display()))?;
+    let mut work = TrainingWorkload::new(world, scenario, req)?;
     let name = kind.name();
     let best = req.out_dir.join(format!("{name}.best.mpk"));
     let last = req.out_dir.join(format!("{name}.last.mpk"));
@@ -104,28 +94,15 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
         seeds::derive(req.seed, seeds::TRAINING),
     );
     let mut trainer = Trainer::new(kind, &world.topology, cfg);
-    let w = &scenario.spec.workload;
-    let rate = w.rate_per_s.unwrap_or(1.0);
-    let mut rng = ChaCha8Rng::seed_from_u64(seeds::derive(req.seed, seeds::WORKLOAD));
-    let valid_plan =
-        workload::from_pool(w.kind, valid_pool, v, TaskOrder::Sequential, rate, &mut rng);
     let bar = progress_bar(req.progress, req.epochs as u64);
     let t0 = Instant::now();
     let mut log = Vec::with_capacity(req.epochs);
     let mut best_return = f64::NEG_INFINITY;
     for epoch in 0..req.epochs {
         trainer.begin_epoch(epoch);
-        let plan = workload::from_pool(
-            w.kind,
-            fit_pool,
-            req.episodes,
-            TaskOrder::Sample,
-            rate,
-            &mut rng,
-        );
-        let epoch_seed = seeds::derive(req.seed, 1000 + epoch as u64);
+        let plan = work.epoch_plan();
         let opts = RunOptions {
-            seed: epoch_seed,
+            seed: seeds::training_epoch(req.seed, epoch),
             measure_decisions: false,
         };
         engine::run(
@@ -139,10 +116,10 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
         let mut policy = trainer.policy();
         let mut sink = WorkflowSink::default();
         let vopts = RunOptions {
-            seed: seeds::derive(req.seed, 7),
+            seed: seeds::derive(req.seed, seeds::VALIDATION),
             measure_decisions: false,
         };
-        engine::run(world, &valid_plan, &mut policy, &mut sink, vopts)?;
+        engine::run(world, &work.validation, &mut policy, &mut sink, vopts)?;
         let n = sink.workflows.len().max(1) as f64;
         let validation_return = sink.workflows.iter().map(|r| r.reward).sum::<f64>() / n;
         let validation_latency_ms = sink.workflows.iter().map(|r| r.latency_ms).sum::<f64>() / n;
@@ -187,6 +164,61 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
         log,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+/// The workloads of a training run: the held-out validation plan (the first
+/// `validation` tasks of the train split, in order) and a fresh plan per epoch sampled from the
+/// rest of the train split. The test split is never touched.
+pub(crate) struct TrainingWorkload {
+    fit_pool: Vec<u32>,
+    kind: crate::scenario::WorkloadKind,
+    rate: f64,
+    episodes: usize,
+    rng: ChaCha8Rng,
+    /// The validation plan.
+    pub validation: Plan,
+}
+
+impl TrainingWorkload {
+    /// Split the train split of `world` as `req` asks and create the output folder.
+    pub(crate) fn new(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Result<Self> {
+        let train_pool = world.dataset.split(Split::Train);
+        if train_pool.len() < 2 {
+            bail!(
+                "the train split has {} task(s): nothing to train on",
+                train_pool.len()
+            );
+        }
+        let v = req.validation.clamp(1, train_pool.len() / 2);
+        let (valid_pool, fit_pool) = train_pool.split_at(v);
+        std::fs::create_dir_all(&req.out_dir)
+            .with_context(|| format!("creating {}", req.out_dir.display()))?;
+        let w = &scenario.spec.workload;
+        let rate = w.rate_per_s.unwrap_or(1.0);
+        let mut rng = ChaCha8Rng::seed_from_u64(seeds::derive(req.seed, seeds::WORKLOAD));
+        let validation =
+            workload::from_pool(w.kind, valid_pool, v, TaskOrder::Sequential, rate, &mut rng);
+        Ok(TrainingWorkload {
+            fit_pool: fit_pool.to_vec(),
+            kind: w.kind,
+            rate,
+            episodes: req.episodes,
+            rng,
+            validation,
+        })
+    }
+
+    /// The next epoch's plan: `episodes` workflows sampled from the fit pool.
+    pub(crate) fn epoch_plan(&mut self) -> Plan {
+        workload::from_pool(
+            self.kind,
+            &self.fit_pool,
+            self.episodes,
+            TaskOrder::Sample,
+            self.rate,
+            &mut self.rng,
+        )
+    }
 }
 
 pub(crate) fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {

@@ -11,21 +11,18 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use anyhow::Result;
 use simrun_schedulers::stark::{
     write_stark_checkpoint, BcConfig, StarkLearner, StarkMeta, StarkPolicy, StarkSpec, Teacher,
     STARK_FEATURE_SET, STARK_FORMAT,
 };
 
-use crate::dataset::Split;
 use crate::engine::{self, RunOptions};
 use crate::record::WorkflowSink;
-use crate::scenario::{LoadedScenario, TaskOrder};
+use crate::scenario::LoadedScenario;
 use crate::seeds;
-use crate::train::{progress_bar, write_table, TrainRequest};
-use crate::workload::{self, Plan};
+use crate::train::{progress_bar, write_table, TrainRequest, TrainingWorkload};
+use crate::workload::Plan;
 use crate::world::World;
 
 /// Default epochs of STARK training (the reference's 50).
@@ -52,8 +49,7 @@ pub struct StarkOutcome {
 
 /// Agreement of `student` with the expert over the workflows of `plan`.
 pub fn agreement(world: &World, plan: &Plan, student: StarkPolicy, seed: u64) -> Result<f64> {
-    let shortlist = 1; // unused: the teacher records nothing here
-    let mut teacher = Teacher::new(&world.topology, shortlist, false, Some(student));
+    let mut teacher = Teacher::judging(&world.topology, student);
     let opts = RunOptions {
         seed,
         measure_decisions: false,
@@ -74,44 +70,22 @@ pub fn train_stark(
     scenario: &LoadedScenario,
     req: &TrainRequest,
 ) -> Result<StarkOutcome> {
-    let train_pool = world.dataset.split(Split::Train);
-    if train_pool.len() < 2 {
-        bail!(
-            "the train split has {} task(s): nothing to train on",
-            train_pool.len()
-        );
-    }
-    let v = req.validation.clamp(1, train_pool.len() / 2);
-    let (valid_pool, fit_pool) = train_pool.split_at(v);
-    std::fs::create_dir_all(&req.out_dir)
-        .with_context(|| format!("creating {}", req.out_dir.display()))?;
+    let mut work = TrainingWorkload::new(world, scenario, req)?;
     let best = req.out_dir.join("stark.best.mpk");
     let last = req.out_dir.join("stark.last.mpk");
     let spec = StarkSpec::default();
     let train_seed = seeds::derive(req.seed, seeds::TRAINING);
     let mut learner = StarkLearner::new(spec.clone(), BcConfig::default(), train_seed);
-    let w = &scenario.spec.workload;
-    let rate = w.rate_per_s.unwrap_or(1.0);
-    let mut rng = ChaCha8Rng::seed_from_u64(seeds::derive(req.seed, seeds::WORKLOAD));
-    let valid_plan =
-        workload::from_pool(w.kind, valid_pool, v, TaskOrder::Sequential, rate, &mut rng);
-    let mut teacher = Teacher::new(&world.topology, spec.shortlist, true, None);
+    let mut teacher = Teacher::recording(&world.topology, spec.shortlist);
     let bar = progress_bar(req.progress, req.epochs as u64);
     let t0 = Instant::now();
     let mut rows = Vec::with_capacity(req.epochs);
     let mut best_agreement = f64::NEG_INFINITY;
     let mut final_loss = f64::NAN;
     for epoch in 0..req.epochs {
-        let plan = workload::from_pool(
-            w.kind,
-            fit_pool,
-            req.episodes,
-            TaskOrder::Sample,
-            rate,
-            &mut rng,
-        );
+        let plan = work.epoch_plan();
         let opts = RunOptions {
-            seed: seeds::derive(req.seed, 1000 + epoch as u64),
+            seed: seeds::training_epoch(req.seed, epoch),
             measure_decisions: false,
         };
         engine::run(
@@ -126,8 +100,9 @@ pub fn train_stark(
         let fit = learner.fit(&samples, epoch, req.epochs);
         final_loss = fit.loss;
         let student = StarkPolicy::new(&world.topology, &spec, learner.network());
-        let agree = agreement(world, &valid_plan, student, seeds::derive(req.seed, 7))?;
-        let mut meta = StarkMeta {
+        let validation_seed = seeds::derive(req.seed, seeds::VALIDATION);
+        let agree = agreement(world, &work.validation, student, validation_seed)?;
+        let meta = StarkMeta {
             format: STARK_FORMAT,
             scheduler: "stark".into(),
             dataset_fingerprint: world.dataset.fingerprint.clone(),
@@ -144,7 +119,6 @@ pub fn train_stark(
             best_agreement = agree;
             write_stark_checkpoint(&best, learner.network(), &meta)?;
         }
-        meta.validation_agreement = agree;
         write_stark_checkpoint(&last, learner.network(), &meta)?;
         rows.push(format!(
             "{epoch},{},{},{agree},{},{},{},{:.3}",

@@ -21,6 +21,20 @@ pub struct GeoPoint {
     pub lat: f64,
 }
 
+/// Mean Earth radius, km.
+pub const EARTH_RADIUS_KM: f64 = 6371.0;
+
+impl GeoPoint {
+    /// Equirectangular distance in km to `to`, with `cos_lat` the cosine of a latitude near
+    /// both points (e.g. `self`'s): within well under 1 % of the haversine distance at country
+    /// scale, and far cheaper, so schedulers can rank many candidates per decision.
+    pub fn approx_distance_km(self, to: GeoPoint, cos_lat: f64) -> f64 {
+        let dx = (to.lon - self.lon).to_radians() * cos_lat;
+        let dy = (to.lat - self.lat).to_radians();
+        EARTH_RADIUS_KM * (dx * dx + dy * dy).sqrt()
+    }
+}
+
 /// Static facts about one server, as published in the dataset.
 #[derive(Debug, Clone)]
 pub struct ServerInfo {
@@ -247,6 +261,19 @@ impl StepContext<'_> {
     /// Total instance count over the candidates.
     pub fn total_instances(&self) -> u32 {
         self.candidates.last().map_or(0, |c| c.cum_instances)
+    }
+
+    /// Service time in ms of this step on `cand`'s server: tokens over the server's speed
+    /// (`compute x base tokens/s`), from static data only.
+    pub fn compute_ms(&self, cand: &Candidate) -> f64 {
+        let server = self.topology.server(cand.server);
+        self.tokens as f64 / (server.compute.max(1e-6) * self.topology.base_tokens_per_s) * 1000.0
+    }
+
+    /// Money cost of this step on `cand`: tokens / 1000 x CostPerToken x price multiplier.
+    pub fn step_cost(&self, cand: &Candidate) -> f64 {
+        let price = self.topology.server(cand.server).price_multiplier;
+        self.tokens as f64 / 1000.0 * cand.cost_per_ktoken * price
     }
 
     /// Where the request message comes from: the previous server, or the user for step 0.

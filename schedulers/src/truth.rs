@@ -5,7 +5,7 @@
 //! returns true are given it (through [`crate::Scheduler::decide_privileged`]), and every table
 //! labels them, so a privileged result reads as a bound, not as a competitor.
 
-use crate::observation::{ServerIdx, StationIdx};
+use crate::observation::{Candidate, ServerIdx, StationIdx, StepContext};
 
 /// What the engine knows and a real scheduler does not.
 pub trait GroundTruth {
@@ -19,4 +19,15 @@ pub trait GroundTruth {
     /// Wait in ms a job arriving at `station` at `at_ms` would see, given the jobs there now
     /// (in service and queued; jobs still in flight are not counted).
     fn wait_ms(&self, station: StationIdx, at_ms: f64) -> f64;
+}
+
+/// Expected latency in ms of the step of `ctx` on `cand`: the expected message delay, the wait
+/// the job would see when it arrives, and the service time.
+pub fn expected_step_latency_ms(
+    truth: &dyn GroundTruth,
+    ctx: &StepContext<'_>,
+    cand: &Candidate,
+) -> f64 {
+    let net = truth.expected_network_ms(ctx.prev_server, cand.server, ctx.tokens);
+    net + truth.wait_ms(cand.station, ctx.now_ms + net) + truth.service_ms(cand.server, ctx.tokens)
 }

@@ -69,8 +69,8 @@ pub fn read_log(path: &Path, scheduler: &str) -> Result<TrainLog> {
 }
 
 /// The logs of `specs` (by name, parameters ignored, each name once) that exist under
-/// `checkpoints`; an unreadable log is an error, a missing one or one without returns (a
-/// behaviour-cloning log) is skipped.
+/// `checkpoints`; an unreadable log is an error, a missing one or a behaviour-cloning log
+/// (STARK's, which has no return curve) is skipped.
 pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> {
     let mut logs: Vec<TrainLog> = Vec::new();
     for spec in specs {
@@ -79,18 +79,27 @@ pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> 
             continue;
         }
         let p = log_path(checkpoints, name);
-        // Behaviour-cloning logs (STARK) have no return curve to draw.
-        let has_returns = std::fs::read_to_string(&p)
-            .map(|t| t.lines().next().unwrap_or("").contains("mean_return"))
-            .unwrap_or(false);
-        if p.is_file() && has_returns {
-            let log = read_log(&p, name)?;
-            if !log.epochs.is_empty() {
-                logs.push(log);
-            }
+        if !p.is_file() || is_cloning_log(&p)? {
+            continue;
+        }
+        let log = read_log(&p, name)?;
+        if !log.epochs.is_empty() {
+            logs.push(log);
         }
     }
     Ok(logs)
+}
+
+/// Whether the log at `path` is a behaviour-cloning log (its header has
+/// `validation_agreement`).
+fn is_cloning_log(path: &Path) -> Result<bool> {
+    use std::io::BufRead;
+    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut header = String::new();
+    std::io::BufReader::new(f)
+        .read_line(&mut header)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(header.contains("validation_agreement"))
 }
 
 fn range_of(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -331,6 +340,14 @@ mod tests {
         assert_eq!(logs[0].epochs.len(), 2);
         assert_eq!(logs[0].epochs[1].mean_latency_ms, 2200.0);
         assert_eq!(logs[0].epochs[0].w_switch, 0.15);
+        // A behaviour-cloning log has no returns: skipped, not an error.
+        std::fs::write(
+            d.path().join("stark.train.csv"),
+            "epoch,loss,train_accuracy,validation_agreement\n0,1.2,0.7,0.8\n",
+        )
+        .unwrap();
+        let with_stark = vec!["stark".to_string(), "star-ppo".to_string()];
+        assert_eq!(find_logs(d.path(), &with_stark).unwrap().len(), 1);
         std::fs::write(d.path().join("greedy.train.csv"), "epoch\nx\n").unwrap();
         assert!(find_logs(d.path(), &specs).is_err());
     }

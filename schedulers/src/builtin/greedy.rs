@@ -9,8 +9,6 @@ use crate::params::Params;
 use crate::registry::{BuildContext, SchedulerEntry, SchedulerError};
 use crate::scheduler::{Decision, Scheduler};
 
-const EARTH_RADIUS_KM: f64 = 6371.0;
-
 /// Lowest estimated latency; ties to the first candidate.
 #[derive(Debug, Clone)]
 pub struct Greedy {
@@ -31,14 +29,6 @@ impl Default for Greedy {
     }
 }
 
-/// Equirectangular distance in km, accurate to well under 1 % at country scale and far cheaper
-/// than the haversine formula.
-fn approx_distance_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64, cos_lat: f64) -> f64 {
-    let dx = (lon2 - lon1).to_radians() * cos_lat;
-    let dy = (lat2 - lat1).to_radians();
-    EARTH_RADIUS_KM * (dx * dx + dy * dy).sqrt()
-}
-
 /// Estimated step latency (ms) of running the step of `ctx` on `cand`, using only observable
 /// data: distance, the topology's link table, the station's queue and the server's compute.
 pub fn estimate_latency_ms(ctx: &StepContext<'_>, cand: &Candidate) -> f64 {
@@ -50,13 +40,7 @@ impl Greedy {
         let topo = ctx.topology;
         let server = topo.server(cand.server);
         let origin = ctx.origin();
-        let d = approx_distance_km(
-            origin.lon,
-            origin.lat,
-            server.pos.lon,
-            server.pos.lat,
-            cos_lat,
-        );
+        let d = origin.approx_distance_km(server.pos, cos_lat);
         let bits = ctx.tokens as f64 * topo.bytes_per_token * 8.0;
         let (base, bw) = ctx
             .prev_server
@@ -64,9 +48,7 @@ impl Greedy {
             .unwrap_or((self.unlisted_latency_ms, self.unlisted_bandwidth_mbps));
         let network = base + d * self.ms_per_km + bits / (bw.max(1e-3) * 1e3);
         let wait = ctx.telemetry.stations[cand.station as usize].expected_wait_ms(ctx.now_ms);
-        let compute =
-            ctx.tokens as f64 / (server.compute.max(1e-6) * topo.base_tokens_per_s) * 1000.0;
-        let estimate = network + wait + compute;
+        let estimate = network + wait + ctx.compute_ms(cand);
         match ctx.telemetry.latency_observed_ms(cand.server) {
             Some(observed) if self.use_observed => estimate.max(observed),
             _ => estimate,

@@ -6,7 +6,7 @@ use crate::observation::StepContext;
 use crate::params::Params;
 use crate::registry::{BuildContext, SchedulerEntry, SchedulerError};
 use crate::scheduler::{Decision, Scheduler};
-use crate::truth::GroundTruth;
+use crate::truth::{expected_step_latency_ms, GroundTruth};
 
 /// Best expected latency-plus-cost from ground truth.
 #[derive(Debug, Clone)]
@@ -19,11 +19,8 @@ impl Oracle {
     /// Expected penalty (negated expected reward) of running the step on candidate `i`.
     fn penalty(&self, ctx: &StepContext<'_>, truth: &dyn GroundTruth, i: usize) -> f64 {
         let c = &ctx.candidates[i];
-        let net = truth.expected_network_ms(ctx.prev_server, c.server, ctx.tokens);
-        let wait = truth.wait_ms(c.station, ctx.now_ms + net);
-        let latency = net + wait + truth.service_ms(c.server, ctx.tokens);
-        let price = ctx.topology.server(c.server).price_multiplier;
-        let cost = ctx.tokens as f64 / 1000.0 * c.cost_per_ktoken * price;
+        let latency = expected_step_latency_ms(truth, ctx, c);
+        let cost = ctx.step_cost(c);
         let r_l = (latency / 5000.0).clamp(0.0, 1.0);
         let r_c = ((cost - 0.00045) / (0.15 - 0.00045)).clamp(0.0, 1.0);
         // Beyond the reward's clip, keep ordering by latency so saturated choices still differ.

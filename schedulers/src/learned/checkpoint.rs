@@ -13,6 +13,7 @@ use burn::module::Module;
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::rl::net::MlpSpec;
@@ -90,7 +91,7 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
 }
 
 /// Write `bytes` to `path` atomically: a temporary file next to it, then a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
     let io = |source| CheckpointError::Io {
         path: path.to_path_buf(),
         source,
@@ -105,14 +106,15 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointEr
     fs::rename(&tmp, path).map_err(io)
 }
 
-/// Save `nets` at `path` with `meta` in the sidecar.
-pub fn write_checkpoint(
+/// Save `module` at `path` as a burn record (named MessagePack, full precision) with `meta` as
+/// its JSON sidecar, both written atomically.
+pub(crate) fn write_module<M: Module<InnerBackend>, T: Serialize>(
     path: &Path,
-    nets: ActorCritic<InnerBackend>,
-    meta: &CheckpointMeta,
+    module: M,
+    meta: &T,
 ) -> Result<(), CheckpointError> {
     let bytes = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-        .record(nets.into_record(), ())
+        .record(module.into_record(), ())
         .map_err(|e| CheckpointError::Record {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -126,20 +128,52 @@ pub fn write_checkpoint(
     write_atomic(&sidecar, &json)
 }
 
-/// Read only the sidecar of the checkpoint at `path`.
-pub fn read_meta(path: &Path) -> Result<CheckpointMeta, CheckpointError> {
+/// Read the JSON sidecar of the checkpoint at `path`.
+pub(crate) fn read_sidecar<T: DeserializeOwned>(path: &Path) -> Result<T, CheckpointError> {
     let sidecar = sidecar_path(path);
     let raw = fs::read(&sidecar).map_err(|source| CheckpointError::Io {
         path: sidecar.clone(),
         source,
     })?;
-    let meta: CheckpointMeta = serde_json::from_slice(&raw).map_err(|e| CheckpointError::Meta {
-        path: sidecar.clone(),
+    serde_json::from_slice(&raw).map_err(|e| CheckpointError::Meta {
+        path: sidecar,
         message: e.to_string(),
+    })
+}
+
+/// Load the record at `path` into `skeleton` (a module of the recorded shape).
+pub(crate) fn load_module<M: Module<InnerBackend>>(
+    path: &Path,
+    skeleton: M,
+) -> Result<M, CheckpointError> {
+    let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
+        path: path.to_path_buf(),
+        source,
     })?;
+    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
+        .load(bytes, &NdArrayDevice::Cpu)
+        .map_err(|e| CheckpointError::Record {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    Ok(skeleton.load_record(record))
+}
+
+/// Save `nets` at `path` with `meta` in the sidecar.
+pub fn write_checkpoint(
+    path: &Path,
+    nets: ActorCritic<InnerBackend>,
+    meta: &CheckpointMeta,
+) -> Result<(), CheckpointError> {
+    write_module(path, nets, meta)
+}
+
+/// Read only the sidecar of the checkpoint at `path`.
+pub fn read_meta(path: &Path) -> Result<CheckpointMeta, CheckpointError> {
+    let meta: CheckpointMeta = read_sidecar(path)?;
     if meta.format != CHECKPOINT_FORMAT {
         return Err(CheckpointError::Meta {
-            path: sidecar,
+            path: sidecar_path(path),
             message: format!(
                 "format {} (this build reads {CHECKPOINT_FORMAT})",
                 meta.format
@@ -154,22 +188,12 @@ pub fn read_networks(
     path: &Path,
     meta: &CheckpointMeta,
 ) -> Result<ActorCritic<InnerBackend>, CheckpointError> {
-    let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let device = NdArrayDevice::Cpu;
-    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-        .load(bytes, &device)
-        .map_err(|e| CheckpointError::Record {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
     // The skeleton's initial weights are overwritten by the record.
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let skeleton = ActorCritic {
         actor: meta.actor.init(&mut rng, &device),
         critic: meta.critic.init(&mut rng, &device),
     };
-    Ok(skeleton.load_record(record))
+    load_module(path, skeleton)
 }

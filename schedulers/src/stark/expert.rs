@@ -7,12 +7,12 @@
 //! the step changes region. It is privileged on purpose: it is a teacher. The student only ever
 //! sees the observable tokens of [`super::tokens`].
 
-use crate::observation::StepContext;
+use crate::observation::{StepContext, Topology};
 use crate::scheduler::{Decision, Scheduler};
-use crate::truth::GroundTruth;
+use crate::truth::{expected_step_latency_ms, GroundTruth};
 
 use super::policy::StarkPolicy;
-use super::tokens::{DecisionTokens, TokenBuilder, SERVER_FEATURES};
+use super::tokens::{DecisionTokens, TokenBuilder};
 
 /// Expert decisions recorded as training samples (flat, batch-ready).
 #[derive(Debug, Clone, Default)]
@@ -38,12 +38,10 @@ impl Samples {
         self.labels.is_empty()
     }
 
-    fn push(&mut self, tokens: &DecisionTokens, shortlist: usize, label: usize) {
+    fn push(&mut self, tokens: &DecisionTokens, label: usize) {
         self.task.extend_from_slice(&tokens.task);
         self.servers.extend_from_slice(&tokens.servers);
-        debug_assert_eq!(tokens.servers.len(), shortlist * SERVER_FEATURES);
-        self.valid
-            .extend((0..shortlist).map(|i| if i < tokens.len() { 1.0 } else { 0.0 }));
+        self.valid.extend_from_slice(&tokens.valid);
         self.labels.push(label as u32);
     }
 }
@@ -51,7 +49,8 @@ impl Samples {
 /// Counts of one teaching run.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct TeachingStats {
-    /// Decisions the expert made.
+    /// Decisions the expert made among two or more candidates (a single candidate leaves
+    /// nothing to choose and is not counted).
     pub decisions: usize,
     /// Decisions whose expert choice was outside the short-list (not learnable).
     pub outside_shortlist: usize,
@@ -73,17 +72,12 @@ pub fn expert_choice(ctx: &StepContext<'_>, truth: &dyn GroundTruth, switch_ms: 
     let mut best = 0;
     let mut best_score = f64::NEG_INFINITY;
     for (i, c) in ctx.candidates.iter().enumerate() {
-        let net = truth.expected_network_ms(ctx.prev_server, c.server, ctx.tokens);
-        let latency = net
-            + truth.wait_ms(c.station, ctx.now_ms + net)
-            + truth.service_ms(c.server, ctx.tokens);
-        let server = topo.server(c.server);
-        let cost = ctx.tokens as f64 / 1000.0 * c.cost_per_ktoken * server.price_multiplier;
+        let latency = expected_step_latency_ms(truth, ctx, c);
         let switch = match prev_region {
-            Some(r) if r != server.region => switch_ms,
+            Some(r) if r != topo.server(c.server).region => switch_ms,
             _ => 0.0,
         };
-        let score = -latency - 1.5 * cost - 0.2 * switch;
+        let score = -latency - 1.5 * ctx.step_cost(c) - 0.2 * switch;
         if score > best_score {
             best = i;
             best_score = score;
@@ -93,7 +87,7 @@ pub fn expert_choice(ctx: &StepContext<'_>, truth: &dyn GroundTruth, switch_ms: 
 }
 
 /// The region-switch penalty in ms: the mean link-table base latency over servers with links.
-pub fn switch_penalty_ms(topology: &crate::observation::Topology) -> f64 {
+pub fn switch_penalty_ms(topology: &Topology) -> f64 {
     let means: Vec<f64> = topology
         .servers
         .iter()
@@ -106,8 +100,8 @@ pub fn switch_penalty_ms(topology: &crate::observation::Topology) -> f64 {
     }
 }
 
-/// A privileged scheduler that follows the expert, records samples and, given a student,
-/// counts how often the student agrees.
+/// A privileged scheduler that follows the expert and either records training samples or
+/// counts how often a student agrees with it.
 #[derive(Debug)]
 pub struct Teacher {
     tokens: TokenBuilder,
@@ -115,17 +109,24 @@ pub struct Teacher {
     switch_ms: f64,
     record: bool,
     student: Option<StarkPolicy>,
-    /// Recorded samples.
-    pub samples: Samples,
-    /// Counts since construction or the last [`Teacher::take_stats`].
+    samples: Samples,
     stats: TeachingStats,
 }
 
 impl Teacher {
-    /// A teacher over `topology` short-listing `shortlist` candidates; records samples when
-    /// `record`, compares against `student` when given.
-    pub fn new(
-        topology: &crate::observation::Topology,
+    /// A teacher that records the expert's decisions as samples over a `shortlist`-token
+    /// short-list.
+    pub fn recording(topology: &Topology, shortlist: usize) -> Self {
+        Teacher::new(topology, shortlist, true, None)
+    }
+
+    /// A teacher that counts how often `student` chooses what the expert chooses.
+    pub fn judging(topology: &Topology, student: StarkPolicy) -> Self {
+        Teacher::new(topology, 1, false, Some(student))
+    }
+
+    fn new(
+        topology: &Topology,
         shortlist: usize,
         record: bool,
         student: Option<StarkPolicy>,
@@ -157,14 +158,17 @@ impl Scheduler for Teacher {
         "stark-expert"
     }
 
-    /// Without ground truth there is no expert: fall back to the short-list's best estimate.
+    /// Without ground truth there is no expert: fall back to the best short-list proposal.
     fn decide(&mut self, ctx: &StepContext<'_>) -> Decision {
         self.tokens.build(ctx, &mut self.scratch);
-        Decision::pick(self.scratch.candidates[0])
+        Decision::pick(self.scratch.candidates.first().copied().unwrap_or(0))
     }
 
     fn decide_privileged(&mut self, ctx: &StepContext<'_>, truth: &dyn GroundTruth) -> Decision {
         let choice = expert_choice(ctx, truth, self.switch_ms);
+        if ctx.candidates.len() < 2 {
+            return Decision::pick(choice);
+        }
         self.stats.decisions += 1;
         if let Some(student) = &mut self.student {
             if student.decide(ctx).candidate == choice {
@@ -174,9 +178,7 @@ impl Scheduler for Teacher {
         if self.record {
             self.tokens.build(ctx, &mut self.scratch);
             match self.scratch.candidates.iter().position(|&c| c == choice) {
-                Some(label) => self
-                    .samples
-                    .push(&self.scratch, self.tokens.shortlist(), label),
+                Some(label) => self.samples.push(&self.scratch, label),
                 None => self.stats.outside_shortlist += 1,
             }
         }

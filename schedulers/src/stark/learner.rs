@@ -24,7 +24,7 @@ type Opt = OptimizerAdaptor<AdamW, StarkNet<TrainBackend>, TrainBackend>;
 /// Behaviour-cloning hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BcConfig {
-    /// Peak learning rate (cosine-annealed to 0 over the epochs).
+    /// Peak learning rate, cosine-annealed towards 0 over the epochs (see [`cosine_lr`]).
     pub lr: f64,
     /// Minibatch size.
     pub batch: usize,
@@ -138,25 +138,24 @@ impl StarkLearner {
 
     fn step(&mut self, samples: &Samples, rows: &[usize], lr: f64) -> (f64, usize) {
         let k = self.spec.shortlist;
-        let mut batch = TokenBatch {
-            rows: rows.len(),
-            ..TokenBatch::default()
-        };
+        let width = k * SERVER_FEATURES;
+        let mut task = Vec::with_capacity(rows.len() * TASK_FEATURES);
+        let mut servers = Vec::with_capacity(rows.len() * width);
+        let mut valid = Vec::with_capacity(rows.len() * k);
         let mut labels = Vec::with_capacity(rows.len());
         for &r in rows {
-            batch
-                .task
-                .extend_from_slice(&samples.task[r * TASK_FEATURES..(r + 1) * TASK_FEATURES]);
-            let width = k * SERVER_FEATURES;
-            batch
-                .servers
-                .extend_from_slice(&samples.servers[r * width..(r + 1) * width]);
-            batch
-                .valid
-                .extend_from_slice(&samples.valid[r * k..(r + 1) * k]);
+            task.extend_from_slice(&samples.task[r * TASK_FEATURES..(r + 1) * TASK_FEATURES]);
+            servers.extend_from_slice(&samples.servers[r * width..(r + 1) * width]);
+            valid.extend_from_slice(&samples.valid[r * k..(r + 1) * k]);
             labels.push(samples.labels[r] as i64);
         }
-        let logits = self.net.forward(&batch, &self.device);
+        let batch = TokenBatch {
+            rows: rows.len(),
+            task: &task,
+            servers: &servers,
+            valid: &valid,
+        };
+        let logits = self.net.forward(batch, &self.device);
         let hits = {
             let argmax: Vec<i64> = logits
                 .clone()

@@ -56,17 +56,17 @@ impl Default for StarkSpec {
     }
 }
 
-/// One batch of decisions as tensors' raw data.
-#[derive(Debug, Clone, Default)]
-pub struct TokenBatch {
+/// One batch of decisions as the tensors' raw data, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenBatch<'a> {
     /// Rows in the batch.
     pub rows: usize,
     /// `rows × TASK_FEATURES`.
-    pub task: Vec<f32>,
+    pub task: &'a [f32],
     /// `rows × shortlist × SERVER_FEATURES`.
-    pub servers: Vec<f32>,
+    pub servers: &'a [f32],
     /// `rows × shortlist`: 1 for a real token, 0 for padding.
-    pub valid: Vec<f32>,
+    pub valid: &'a [f32],
 }
 
 fn xavier_linear<B: Backend>(
@@ -209,7 +209,8 @@ impl<B: Backend> EncoderLayer<B> {
 }
 
 /// Post-norm decoder layer: self-attention over the queries, cross-attention to the encoded
-/// tokens, then feed-forward.
+/// tokens, then feed-forward. With STARK's single query the self-attention is a linear map of
+/// it (softmax over one key); it is kept to match the reference's layer.
 #[derive(Module, Debug)]
 pub struct DecoderLayer<B: Backend> {
     self_attn: Attention<B>,
@@ -324,14 +325,14 @@ impl StarkSpec {
 
 impl<B: Backend> StarkNet<B> {
     /// Logits `[rows, shortlist]` of a batch; padding tokens get [`MASKED_LOGIT`].
-    pub fn forward(&self, batch: &TokenBatch, device: &B::Device) -> Tensor<B, 2> {
+    pub fn forward(&self, batch: TokenBatch<'_>, device: &B::Device) -> Tensor<B, 2> {
         let (b, k, d) = (batch.rows, self.shortlist, self.d_model);
         let task = Tensor::<B, 3>::from_data(
-            TensorData::new(batch.task.clone(), [b, 1, TASK_FEATURES]),
+            TensorData::new(batch.task.to_vec(), [b, 1, TASK_FEATURES]),
             device,
         );
         let servers = Tensor::<B, 3>::from_data(
-            TensorData::new(batch.servers.clone(), [b, k, SERVER_FEATURES]),
+            TensorData::new(batch.servers.to_vec(), [b, k, SERVER_FEATURES]),
             device,
         );
         // Additive masks: 0 for real tokens (the task token always), MASKED_LOGIT for padding.

@@ -3,17 +3,16 @@
 //! A checkpoint is `stark.best.mpk` (the burn record of [`StarkNet`], named MessagePack, full
 //! precision) plus `stark.best.json` ([`StarkMeta`]), both written atomically.
 
-use std::fs;
 use std::path::Path;
 
 use burn::backend::ndarray::NdArrayDevice;
-use burn::module::Module;
-use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::learned::checkpoint::{sidecar_path, write_atomic, CheckpointError};
+use crate::learned::checkpoint::{
+    load_module, read_sidecar, sidecar_path, write_module, CheckpointError,
+};
 use crate::observation::{StepContext, Topology};
 use crate::registry::SchedulerError;
 use crate::rl::ppo::InnerBackend;
@@ -60,55 +59,36 @@ pub fn write_stark_checkpoint(
     net: StarkNet<InnerBackend>,
     meta: &StarkMeta,
 ) -> Result<(), CheckpointError> {
-    let bytes = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-        .record(net.into_record(), ())
-        .map_err(|e| CheckpointError::Record {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    write_atomic(path, &bytes)?;
-    let sidecar = sidecar_path(path);
-    let json = serde_json::to_vec_pretty(meta).map_err(|e| CheckpointError::Meta {
-        path: sidecar.clone(),
-        message: e.to_string(),
-    })?;
-    write_atomic(&sidecar, &json)
+    write_module(path, net, meta)
 }
 
-/// Read a STARK checkpoint's sidecar and network.
+/// Read a STARK checkpoint's sidecar and network; a sidecar whose format or network shape this
+/// build cannot use is an error.
 pub fn read_stark_checkpoint(
     path: &Path,
 ) -> Result<(StarkMeta, StarkNet<InnerBackend>), CheckpointError> {
-    let sidecar = sidecar_path(path);
-    let raw = fs::read(&sidecar).map_err(|source| CheckpointError::Io {
-        path: sidecar.clone(),
-        source,
-    })?;
-    let meta: StarkMeta = serde_json::from_slice(&raw).map_err(|e| CheckpointError::Meta {
-        path: sidecar.clone(),
-        message: e.to_string(),
-    })?;
+    let meta: StarkMeta = read_sidecar(path)?;
+    let bad = |message: String| CheckpointError::Meta {
+        path: sidecar_path(path),
+        message,
+    };
     if meta.format != STARK_FORMAT {
-        return Err(CheckpointError::Meta {
-            path: sidecar,
-            message: format!("format {} (this build reads {STARK_FORMAT})", meta.format),
-        });
+        return Err(bad(format!(
+            "format {} (this build reads {STARK_FORMAT})",
+            meta.format
+        )));
     }
-    let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let device = NdArrayDevice::Cpu;
-    let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-        .load(bytes, &device)
-        .map_err(|e| CheckpointError::Record {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+    let spec = &meta.spec;
+    if spec.heads == 0 || !spec.d_model.is_multiple_of(spec.heads) || spec.shortlist == 0 {
+        return Err(bad(format!(
+            "impossible network shape (d_model {}, heads {}, shortlist {})",
+            spec.d_model, spec.heads, spec.shortlist
+        )));
+    }
     // The skeleton's initial weights are overwritten by the record.
-    let skeleton: StarkNet<InnerBackend> =
-        meta.spec.init(&mut ChaCha8Rng::seed_from_u64(0), &device);
-    Ok((meta, skeleton.load_record(record)))
+    let skeleton = spec.init(&mut ChaCha8Rng::seed_from_u64(0), &NdArrayDevice::Cpu);
+    let net = load_module(path, skeleton)?;
+    Ok((meta, net))
 }
 
 /// A trained STARK student: the candidate whose token scores highest.
@@ -117,7 +97,6 @@ pub struct StarkPolicy {
     tokens: TokenBuilder,
     net: StarkNet<InnerBackend>,
     scratch: DecisionTokens,
-    batch: TokenBatch,
 }
 
 impl StarkPolicy {
@@ -127,7 +106,6 @@ impl StarkPolicy {
             tokens: TokenBuilder::new(topology, spec.shortlist),
             net,
             scratch: DecisionTokens::default(),
-            batch: TokenBatch::default(),
         }
     }
 
@@ -176,15 +154,13 @@ impl StarkPolicy {
     /// indices.
     pub fn scores(&mut self, ctx: &StepContext<'_>) -> (Vec<usize>, Vec<f32>) {
         self.tokens.build(ctx, &mut self.scratch);
-        let k = self.tokens.shortlist();
-        self.batch.rows = 1;
-        self.batch.task.clone_from(&self.scratch.task);
-        self.batch.servers.clone_from(&self.scratch.servers);
-        self.batch.valid.clear();
-        self.batch
-            .valid
-            .extend((0..k).map(|i| if i < self.scratch.len() { 1.0 } else { 0.0 }));
-        let logits = self.net.forward(&self.batch, &NdArrayDevice::Cpu);
+        let batch = TokenBatch {
+            rows: 1,
+            task: &self.scratch.task,
+            servers: &self.scratch.servers,
+            valid: &self.scratch.valid,
+        };
+        let logits = self.net.forward(batch, &NdArrayDevice::Cpu);
         let logits: Vec<f32> = logits.into_data().iter::<f32>().collect();
         (
             self.scratch.candidates.clone(),

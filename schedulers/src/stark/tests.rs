@@ -81,6 +81,7 @@ fn shortlist_keeps_the_lowest_estimates_and_pads() {
     tb.build(&ctx, &mut out);
     assert_eq!(out.len(), 3);
     assert!(out.servers[3 * SERVER_FEATURES..].iter().all(|&v| v == 0.0));
+    assert_eq!(out.valid, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
 }
 
 #[test]
@@ -115,14 +116,15 @@ fn padding_tokens_get_the_masked_logit() {
     let spec = small_spec(4);
     let net: StarkNet<InnerBackend> =
         spec.init(&mut ChaCha8Rng::seed_from_u64(1), &Default::default());
+    let servers = vec![0.3; 4 * SERVER_FEATURES];
     let batch = TokenBatch {
         rows: 1,
-        task: vec![0.1; 5],
-        servers: vec![0.3; 4 * SERVER_FEATURES],
-        valid: vec![1.0, 1.0, 0.0, 0.0],
+        task: &[0.1; 5],
+        servers: &servers,
+        valid: &[1.0, 1.0, 0.0, 0.0],
     };
     let logits: Vec<f32> = net
-        .forward(&batch, &Default::default())
+        .forward(batch, &Default::default())
         .into_data()
         .iter::<f32>()
         .collect();
@@ -178,12 +180,12 @@ fn behaviour_cloning_learns_a_simple_expert() {
     let net = learner.network();
     let batch = TokenBatch {
         rows: held_out.len(),
-        task: held_out.task.clone(),
-        servers: held_out.servers.clone(),
-        valid: held_out.valid.clone(),
+        task: &held_out.task,
+        servers: &held_out.servers,
+        valid: &held_out.valid,
     };
     let pred: Vec<i64> = net
-        .forward(&batch, &Default::default())
+        .forward(batch, &Default::default())
         .argmax(1)
         .into_data()
         .iter::<i64>()

@@ -13,11 +13,11 @@
 //! `[-1, 1]` over the servers' bounding box, `min(n_steps / 10, 1)`, `tokens / 1000`.
 //!
 //! Server token ([`SERVER_FEATURES`]): longitude and latitude as above, NormalizedCompute,
-//! step cost `× 20`, distance from the origin `/ 300 km`, the link table's base latency of the
-//! hop `/ 1000` (0 when unlisted), the server's mean link-table latency `/ 1000`, the expected
-//! queue wait `/ 1000`, the observed latency average `/ 1000` and a flag saying whether one was
-//! observed, the compute time `/ 1000`, and the short-list proposal `/ 1000`. Every value is
-//! clipped to `[-5, 5]`.
+//! step cost `× 20`, distance from the origin `/ 300 km` (equirectangular), the link table's
+//! base latency of the hop `/ 1000` (0 when unlisted), the server's mean link-table latency
+//! `/ 1000`, the expected queue wait `/ 1000`, the observed latency average `/ 1000` and a flag
+//! saying whether one was observed, the compute time `/ 1000`, and the short-list proposal
+//! `/ 1000`. Every value is clipped to `[-5, 5]`.
 
 use crate::observation::{Candidate, StepContext, Topology};
 
@@ -33,6 +33,8 @@ pub struct DecisionTokens {
     pub task: Vec<f32>,
     /// `shortlist × SERVER_FEATURES` values, row per short-listed candidate, zero-padded.
     pub servers: Vec<f32>,
+    /// `shortlist` values: 1 for a real token row, 0 for padding.
+    pub valid: Vec<f32>,
     /// Index into the step's candidates of each token row (`len ≤ shortlist`).
     pub candidates: Vec<usize>,
 }
@@ -55,18 +57,7 @@ pub struct TokenBuilder {
     shortlist: usize,
     lon: (f64, f64),
     lat: (f64, f64),
-    order: Vec<(f64, usize)>,
-}
-
-const EARTH_RADIUS_KM: f64 = 6371.0;
-
-/// Great-circle distance in km between two (lon, lat) points in degrees.
-pub fn haversine_km(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+    order: Vec<(f64, usize, Proposal)>,
 }
 
 /// Mean link-table latency above which a server counts as slow to reach (ms).
@@ -78,22 +69,41 @@ pub const SLOW_LINK_PENALTY_MS: f64 = 2000.0;
 /// the station's expected queue wait, propagation at 5 µs/km from the origin, and
 /// [`SLOW_LINK_PENALTY_MS`] when the server's mean link-table latency exceeds [`SLOW_LINK_MS`].
 pub fn proposal_ms(ctx: &StepContext<'_>, cand: &Candidate) -> f64 {
-    let topo = ctx.topology;
-    let s = topo.server(cand.server);
-    let o = ctx.origin();
-    let compute = ctx.tokens as f64 / (s.compute.max(1e-6) * topo.base_tokens_per_s) * 1000.0;
-    let wait = ctx.telemetry.stations[cand.station as usize].expected_wait_ms(ctx.now_ms);
-    let propagation = 0.005 * haversine_km(o.lon, o.lat, s.pos.lon, s.pos.lat);
-    let slow = match s.mean_link_latency_ms {
-        Some(l) if l > SLOW_LINK_MS => SLOW_LINK_PENALTY_MS,
-        _ => 0.0,
-    };
-    compute + wait + propagation + slow
+    let origin = ctx.origin();
+    proposal_parts(ctx, cand, origin.lat.to_radians().cos()).total()
+}
+
+/// The terms of [`proposal_ms`], kept apart because the tokens use them as features.
+#[derive(Debug, Clone, Copy)]
+struct Proposal {
+    compute_ms: f64,
+    wait_ms: f64,
+    distance_km: f64,
+    slow_penalty_ms: f64,
+}
+
+impl Proposal {
+    fn total(&self) -> f64 {
+        self.compute_ms + self.wait_ms + 0.005 * self.distance_km + self.slow_penalty_ms
+    }
+}
+
+fn proposal_parts(ctx: &StepContext<'_>, cand: &Candidate, cos_lat: f64) -> Proposal {
+    let s = ctx.topology.server(cand.server);
+    Proposal {
+        compute_ms: ctx.compute_ms(cand),
+        wait_ms: ctx.telemetry.stations[cand.station as usize].expected_wait_ms(ctx.now_ms),
+        distance_km: ctx.origin().approx_distance_km(s.pos, cos_lat),
+        slow_penalty_ms: match s.mean_link_latency_ms {
+            Some(l) if l > SLOW_LINK_MS => SLOW_LINK_PENALTY_MS,
+            _ => 0.0,
+        },
+    }
 }
 
 fn unit(x: f64, (lo, hi): (f64, f64)) -> f32 {
     if hi - lo > 1e-9 {
-        (2.0 * (x - lo) / (hi - lo) - 1.0) as f32
+        clip(2.0 * (x - lo) / (hi - lo) - 1.0)
     } else {
         0.0
     }
@@ -131,23 +141,24 @@ impl TokenBuilder {
     /// Tokens for the step of `ctx`, written into `out`.
     pub fn build(&mut self, ctx: &StepContext<'_>, out: &mut DecisionTokens) {
         let topo = ctx.topology;
+        let origin = ctx.origin();
+        let cos_lat = origin.lat.to_radians().cos();
         self.order.clear();
-        self.order.extend(
-            ctx.candidates
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (proposal_ms(ctx, c), i)),
-        );
+        self.order
+            .extend(ctx.candidates.iter().enumerate().map(|(i, c)| {
+                let p = proposal_parts(ctx, c, cos_lat);
+                (p.total(), i, p)
+            }));
         let k = self.shortlist.min(self.order.len());
-        let by_estimate =
-            |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        let by_proposal = |a: &(f64, usize, Proposal), b: &(f64, usize, Proposal)| {
+            a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+        };
         if k < self.order.len() {
-            self.order.select_nth_unstable_by(k - 1, by_estimate);
+            self.order.select_nth_unstable_by(k - 1, by_proposal);
             self.order.truncate(k);
         }
-        self.order.sort_by(by_estimate);
+        self.order.sort_by(by_proposal);
 
-        let origin = ctx.origin();
         out.task.clear();
         out.task.extend([
             ctx.step as f32 / ctx.n_steps.max(1) as f32,
@@ -158,35 +169,34 @@ impl TokenBuilder {
         ]);
         out.servers.clear();
         out.servers.resize(self.shortlist * SERVER_FEATURES, 0.0);
+        out.valid.clear();
+        out.valid.resize(self.shortlist, 0.0);
         out.candidates.clear();
-        for (row, &(estimate, i)) in self.order.iter().enumerate() {
+        for (row, &(proposal, i, parts)) in self.order.iter().enumerate() {
             let c = &ctx.candidates[i];
             let s = topo.server(c.server);
-            let cost = ctx.tokens as f64 / 1000.0 * c.cost_per_ktoken * s.price_multiplier;
             let hop = ctx
                 .prev_server
                 .and_then(|p| topo.link(p, c.server))
                 .map_or(0.0, |l| l.0);
             let observed = ctx.telemetry.latency_observed_ms(c.server);
-            let compute_ms =
-                ctx.tokens as f64 / (s.compute.max(1e-6) * topo.base_tokens_per_s) * 1000.0;
-            let wait = ctx.telemetry.stations[c.station as usize].expected_wait_ms(ctx.now_ms);
             let values = [
                 unit(s.pos.lon, self.lon),
                 unit(s.pos.lat, self.lat),
                 clip(s.compute),
-                clip(cost * 20.0),
-                clip(haversine_km(origin.lon, origin.lat, s.pos.lon, s.pos.lat) / 300.0),
+                clip(ctx.step_cost(c) * 20.0),
+                clip(parts.distance_km / 300.0),
                 clip(hop / 1000.0),
                 clip(s.mean_link_latency_ms.unwrap_or(0.0) / 1000.0),
-                clip(wait / 1000.0),
+                clip(parts.wait_ms / 1000.0),
                 clip(observed.unwrap_or(0.0) / 1000.0),
                 if observed.is_some() { 1.0 } else { 0.0 },
-                clip(compute_ms / 1000.0),
-                clip(estimate / 1000.0),
+                clip(parts.compute_ms / 1000.0),
+                clip(proposal / 1000.0),
             ];
             out.servers[row * SERVER_FEATURES..(row + 1) * SERVER_FEATURES]
                 .copy_from_slice(&values);
+            out.valid[row] = 1.0;
             out.candidates.push(i);
         }
     }
