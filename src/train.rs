@@ -181,7 +181,11 @@ pub(crate) struct TrainingWorkload {
 
 impl TrainingWorkload {
     /// Split the train split of `world` as `req` asks and create the output folder.
-    pub(crate) fn new(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Result<Self> {
+    pub(crate) fn new(
+        world: &World,
+        scenario: &LoadedScenario,
+        req: &TrainRequest,
+    ) -> Result<Self> {
         let train_pool = world.dataset.split(Split::Train);
         if train_pool.len() < 2 {
             bail!(

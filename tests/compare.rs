@@ -147,9 +147,10 @@ fn missing_checkpoints_are_skipped_privileged_are_labelled_and_logs_plotted() {
     let defaults = compare::default_schedulers(&reg);
     assert!(defaults.contains(&"learned".to_string()));
     assert!(!defaults.contains(&"oracle".to_string()));
-    std::fs::create_dir_all(d.path().join("ckpt")).unwrap();
-    std::fs::write(d.path().join("ckpt/greedy.train.csv"), LOG).unwrap();
-    std::fs::write(d.path().join("ckpt/learned.train.csv"), LOG).unwrap();
+    // Training logs live in the scenario's checkpoint folder, per dataset.
+    std::fs::create_dir_all(d.path().join("ckpt/tiny")).unwrap();
+    std::fs::write(d.path().join("ckpt/tiny/greedy.train.csv"), LOG).unwrap();
+    std::fs::write(d.path().join("ckpt/tiny/learned.train.csv"), LOG).unwrap();
     let mut opts = options(d.path().join("o"), &["greedy", "learned", "oracle"], 2);
     opts.seeds = vec![7];
     let r = run(&reg, &sc, &opts);
