@@ -21,6 +21,8 @@ pub mod registry;
 pub mod rl;
 pub mod scheduler;
 pub mod stark;
+#[cfg(test)]
+mod test_util;
 pub mod truth;
 
 pub use learned::{CheckpointMeta, EpochStats, LearnedKind, LearnedPolicy, TrainConfig, Trainer};

@@ -1,7 +1,9 @@
 //! Latency-cost scatter: one large marker per scheduler (means over seeds), small markers for
 //! the single seeds, and the Pareto front (no other scheduler is both faster and cheaper)
 //! joined by a line and ringed. The latency axis is logarithmic when the means spread by more
-//! than a factor of 10.
+//! than a factor of 10. When three or more schedulers crowd near the fastest one while others
+//! are far away, a second panel zooms on that group (linear axes), so their markers and labels
+//! do not sit on top of each other.
 
 use anyhow::Result;
 use plotters::coord::ranged1d::{Ranged, ValueFormatter};
@@ -23,7 +25,13 @@ pub struct Point {
     pub cost: f64,
     /// `(latency, cost)` of each seed.
     pub seeds: Vec<(f64, f64)>,
+    /// Palette index of its colour (kept when a panel shows a subset).
+    pub color: usize,
 }
+
+/// Mean latency, relative to the fastest scheduler's, below which a scheduler joins the zoom
+/// panel.
+pub const ZOOM_FACTOR: f64 = 1.5;
 
 /// The latency-cost figure.
 #[derive(Debug, Clone)]
@@ -40,7 +48,8 @@ impl LatencyCost {
         let points = report
             .rows
             .iter()
-            .map(|row| Point {
+            .enumerate()
+            .map(|(i, row)| Point {
                 label: row.label(),
                 latency_ms: row.mean.mean_ms,
                 cost: row.mean.total_cost,
@@ -50,6 +59,7 @@ impl LatencyCost {
                     .filter(|r| r.scheduler == row.scheduler)
                     .map(|r| (r.metrics.mean_ms, r.metrics.total_cost))
                     .collect(),
+                color: i,
             })
             .collect();
         LatencyCost {
@@ -92,13 +102,14 @@ impl LatencyCost {
         x: X,
         y: RangedCoordf64,
         log: bool,
+        labelled: &dyn Fn(&Point) -> bool,
     ) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
         X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     {
-        let ymax = y.range().end;
+        let yspan = y.range().end - y.range().start;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, font(26))
             .margin(20)
@@ -117,7 +128,7 @@ impl LatencyCost {
             .axis_desc_style(font(20))
             .label_style(font(16))
             .x_label_formatter(&|v| ms_tick(*v))
-            .y_label_formatter(&|v| cost_tick(*v, ymax))
+            .y_label_formatter(&|v| cost_tick(*v, yspan))
             .draw()?;
         let xy: Vec<(f64, f64)> = self.points.iter().map(|p| (p.latency_ms, p.cost)).collect();
         let front = pareto_front(&xy);
@@ -136,8 +147,8 @@ impl LatencyCost {
             .label("Pareto front")
             .legend(|(x, y)| Circle::new((x + 12, y), 8, BLACK.stroke_width(2)));
         let mut placed: Vec<(i32, i32, i32)> = Vec::new();
-        for (i, p) in self.points.iter().enumerate() {
-            let c = color(i);
+        for p in &self.points {
+            let c = color(p.color);
             chart.draw_series(
                 p.seeds
                     .iter()
@@ -151,7 +162,13 @@ impl LatencyCost {
                 )))?
                 .label(p.label.as_str())
                 .legend(move |(x, y)| Circle::new((x + 12, y), 7, c.filled()));
+            if !labelled(p) {
+                continue;
+            }
+            // Chart coordinates are the backend's; text on `root` is relative to its corner.
             let (px, py) = chart.backend_coord(&(p.latency_ms, p.cost));
+            let (bx, by) = root.get_base_pixel();
+            let (px, py) = (px - bx, py - by);
             let pos = free_spot(
                 &mut placed,
                 (px + 14, py - 24),
@@ -160,7 +177,14 @@ impl LatencyCost {
             root.draw(&Text::new(p.label.clone(), pos, font(17)))?;
         }
         let (w, h) = root.dim_in_pixel();
-        let pixels: Vec<(i32, i32)> = xy.iter().map(|&q| chart.backend_coord(&q)).collect();
+        let (bx, by) = root.get_base_pixel();
+        let pixels: Vec<(i32, i32)> = xy
+            .iter()
+            .map(|&q| {
+                let (x, y) = chart.backend_coord(&q);
+                (x - bx, y - by)
+            })
+            .collect();
         chart
             .configure_series_labels()
             .position(emptiest_corner(&pixels, (w as i32, h as i32)))
@@ -170,7 +194,7 @@ impl LatencyCost {
             .draw()?;
         root.draw(&Text::new(
             "large markers: mean over seeds; small: single seeds",
-            (30, self.size().1 as i32 - 28),
+            (30, h as i32 - 22),
             font(15),
         ))?;
         Ok(())
@@ -190,15 +214,14 @@ fn free_spot(placed: &mut Vec<(i32, i32, i32)>, at: (i32, i32), w: i32) -> (i32,
     (x, y)
 }
 
-/// A cost tick with decimals that suit the axis maximum `max`.
-fn cost_tick(v: f64, max: f64) -> String {
-    if max >= 1.0 {
-        format!("{v:.2}")
-    } else if max >= 0.01 {
-        format!("{v:.3}")
+/// A cost tick with enough decimals to tell ticks apart on an axis spanning `span`.
+fn cost_tick(v: f64, span: f64) -> String {
+    let decimals = if span > 0.0 {
+        (1 - (span.log10().floor() as i32)).clamp(2, 8) as usize
     } else {
-        format!("{v:.1e}")
-    }
+        3
+    };
+    format!("{v:.decimals$}")
 }
 
 /// The chart corner (for the legend) with the fewest points in its quarter of the image.
@@ -230,8 +253,38 @@ fn padded(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     (lo - frac * span, hi + frac * span)
 }
 
-impl Figure for LatencyCost {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+impl LatencyCost {
+    /// The schedulers crowding near the fastest one, when they deserve a zoom panel: at least
+    /// three within [`ZOOM_FACTOR`] of the fastest mean, and at least one far beyond it.
+    pub fn zoom_group(&self) -> Option<LatencyCost> {
+        let finite = self.points.iter().filter(|p| p.latency_ms.is_finite());
+        let fastest = finite
+            .clone()
+            .map(|p| p.latency_ms)
+            .fold(f64::INFINITY, f64::min);
+        let slowest = finite.map(|p| p.latency_ms).fold(0.0, f64::max);
+        if !fastest.is_finite() || fastest <= 0.0 || slowest < 3.0 * fastest {
+            return None;
+        }
+        let near: Vec<Point> = self
+            .points
+            .iter()
+            .filter(|p| p.latency_ms <= ZOOM_FACTOR * fastest)
+            .cloned()
+            .collect();
+        (near.len() >= 3).then(|| LatencyCost {
+            title: format!("zoom: within {ZOOM_FACTOR}x of the fastest mean"),
+            points: near,
+        })
+    }
+
+    /// Draw this figure's single panel on `root`, writing labels next to the points
+    /// `labelled` accepts (the legend names them all).
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        labelled: &dyn Fn(&Point) -> bool,
+    ) -> Result<()>
     where
         DB::ErrorType: 'static,
     {
@@ -252,10 +305,43 @@ impl Figure for LatencyCost {
                 LogCoord::from((x0 * 0.7..x1 * 1.4).log_scale()),
                 y,
                 true,
+                labelled,
             )
         } else {
             let (a, b) = padded(x0, x1, 0.15);
-            self.body(root, RangedCoordf64::from(a.max(0.0)..b), y, false)
+            self.body(
+                root,
+                RangedCoordf64::from(a.max(0.0)..b),
+                y,
+                false,
+                labelled,
+            )
+        }
+    }
+}
+
+impl Figure for LatencyCost {
+    fn size(&self) -> (u32, u32) {
+        if self.zoom_group().is_some() {
+            (1900, 750)
+        } else {
+            (1200, 750)
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        match self.zoom_group() {
+            Some(zoom) => {
+                // The zoomed schedulers are labelled in the zoom panel only.
+                let zoomed = |p: &Point| zoom.points.iter().any(|z| z.label == p.label);
+                let (left, right) = root.split_horizontally(1150);
+                self.draw_panel(&left, &|p| !zoomed(p))?;
+                zoom.draw_panel(&right, &|_| true)
+            }
+            None => self.draw_panel(root, &|_| true),
         }
     }
 }
@@ -277,5 +363,48 @@ mod tests {
         assert_eq!(pareto_front(&p), vec![0, 1, 2]);
         assert_eq!(pareto_front(&[(5.0, 5.0)]), vec![0]);
         assert!(pareto_front(&[]).is_empty());
+    }
+
+    #[test]
+    fn cost_ticks_tell_close_values_apart() {
+        assert_eq!(cost_tick(2.5, 2.4), "2.50");
+        assert_eq!(cost_tick(0.0285, 0.005), "0.0285");
+        assert_ne!(cost_tick(0.0285, 0.005), cost_tick(0.0290, 0.005));
+    }
+
+    fn point(label: &str, latency_ms: f64, color: usize) -> Point {
+        Point {
+            label: label.into(),
+            latency_ms,
+            cost: 0.1,
+            seeds: vec![],
+            color,
+        }
+    }
+
+    #[test]
+    fn crowded_fast_schedulers_get_a_zoom_panel() {
+        let crowded = LatencyCost {
+            title: "t".into(),
+            points: vec![
+                point("slow", 5000.0, 0),
+                point("a", 700.0, 1),
+                point("b", 750.0, 2),
+                point("c", 1000.0, 3),
+                point("d", 1100.0, 4),
+            ],
+        };
+        let zoom = crowded.zoom_group().expect("a zoom panel");
+        let labels: Vec<&str> = zoom.points.iter().map(|p| p.label.as_str()).collect();
+        assert_eq!(labels, ["a", "b", "c"]);
+        assert_eq!(zoom.points[2].color, 3, "colours follow the schedulers");
+        assert_eq!(crowded.size(), (1900, 750));
+        // Nothing far away: one panel.
+        let close = LatencyCost {
+            title: "t".into(),
+            points: crowded.points[1..].to_vec(),
+        };
+        assert!(close.zoom_group().is_none());
+        assert_eq!(close.size(), (1200, 750));
     }
 }

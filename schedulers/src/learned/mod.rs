@@ -17,7 +17,7 @@ pub mod policy;
 pub mod trainer;
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 use std::path::PathBuf;
 

@@ -6,9 +6,9 @@ use rand_chacha::ChaCha8Rng;
 use super::model::TokenBatch;
 use super::tokens::{DecisionTokens, TokenBuilder, SERVER_FEATURES};
 use super::*;
-use crate::learned::tests::{candidates, temp_dir, toy_topology};
 use crate::observation::{Candidate, GeoPoint, StepContext, Telemetry, Topology};
 use crate::rl::ppo::InnerBackend;
+use crate::test_util::{candidates, temp_dir, toy_topology};
 
 fn small_spec(shortlist: usize) -> StarkSpec {
     StarkSpec {
