@@ -48,7 +48,7 @@ pub fn describe_schedulers(registry: &schedulers::Registry) -> String {
         let tag = if e.privileged { " [privileged]" } else { "" };
         s.push_str(&format!("{:<16} {}{}\n", e.name, e.description, tag));
         for (k, d) in e.params {
-            s.push_str(&format!("    {k:<22} {d}\n"));
+            s.push_str(&format!("    {k:<24} {d}\n"));
         }
     }
     s

@@ -25,7 +25,8 @@ struct RunCli {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Scheduler spec: a name, optionally with parameters, e.g. `random` or `greedy[k=8]`.
+    /// Scheduler spec: a name, optionally with parameters, e.g. `random` or
+    /// `greedy[observed=false]` (`simrun schedulers` lists them).
     #[arg(long, short = 's')]
     scheduler: Option<String>,
     /// Run seed (default: the scenario's).

@@ -68,12 +68,16 @@ pub fn build_scheduler(
     let (name, _) = Params::parse_spec(spec)?;
     let extra = scenario_params(scenario, &name);
     let dir = checkpoint_dir(world, scenario);
-    let scenario_path = scenario.path.display().to_string();
+    // What `simrun train` needs to train for this run's world, for the hints in errors.
+    let mut train_target = scenario.path.display().to_string();
+    if world.dataset.dir != scenario.spec.data {
+        train_target.push_str(&format!(" --data {}", world.dataset.dir.display()));
+    }
     let ctx = BuildContext {
         seed: crate::seeds::derive(seed, crate::seeds::SCHEDULER),
         topology: &world.topology,
         dataset_fingerprint: &world.dataset.fingerprint,
-        scenario: &scenario_path,
+        scenario: &train_target,
         checkpoint_dir: dir.as_deref(),
     };
     Ok(registry.build(spec, &extra, &ctx)?)

@@ -65,6 +65,24 @@ fn train_then_evaluate_and_refuse_other_datasets() {
     assert!(!ok);
     assert!(err.contains("simrun train"), "{err}");
     assert!(!d.path().join("x/summary.csv").exists());
+    // Without an explicit checkpoint the hint trains for the run's own dataset.
+    let (ok, _, err) = simrun(
+        &[
+            "s.yaml",
+            "--data",
+            "other",
+            "--scheduler",
+            "ppo",
+            "--out",
+            "y",
+        ],
+        d.path(),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("simrun train s.yaml --data other --scheduler ppo"),
+        "{err}"
+    );
 }
 
 #[test]

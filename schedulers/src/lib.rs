@@ -6,7 +6,7 @@
 //!   its candidates, the static topology and live telemetry. Ground truth that a real scheduler
 //!   could not know (which servers are traps, the random draws of the network) is never here;
 //! - the built-in schedulers and the [`registry`] that builds any of them from a spec string
-//!   such as `random` or `greedy[k=8]`.
+//!   such as `random` or `greedy[observed=false]`.
 //!
 //! The simulation engine depends on this crate, never the other way round, so a scheduler cannot
 //! reach into engine internals. Decisions are plain values ([`Decision`]) and outcomes come back

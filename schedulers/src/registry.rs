@@ -1,4 +1,4 @@
-//! Build schedulers by name: `random`, `greedy[k=8]`, or a user's own.
+//! Build schedulers by name: `random`, `greedy[observed=false]`, or a user's own.
 
 use std::path::PathBuf;
 
@@ -34,8 +34,9 @@ pub struct BuildContext<'a> {
     pub topology: &'a Topology,
     /// Fingerprint of the dataset (checks that a checkpoint fits it).
     pub dataset_fingerprint: &'a str,
-    /// The scenario file as given on the command line (for messages such as "run
-    /// `simrun train <scenario> --scheduler <name>`").
+    /// The scenario file as given on the command line, followed by `--data DIR` when the run's
+    /// dataset is not the scenario's own: what `simrun train` needs to train for this run (for
+    /// messages such as "run `simrun train <scenario> --scheduler <name>`").
     pub scenario: &'a str,
     /// Directory where shipped checkpoints of this scenario live, if any.
     pub checkpoint_dir: Option<&'a std::path::Path>,
@@ -120,7 +121,15 @@ impl Registry {
         })?;
         let params = extra.clone().merged(&params);
         let sched = (entry.build)(ctx, &params)?;
-        params.finish(&name)?;
+        params.finish(&name).map_err(|e| {
+            let known: Vec<&str> = entry.params.iter().map(|(k, _)| *k).collect();
+            let known = if known.is_empty() {
+                "it takes none".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            SchedulerError::Param(ParamError(format!("{} ({known})", e.0)))
+        })?;
         Ok(sched)
     }
 }

@@ -11,6 +11,15 @@ pub enum DataError {
         /// The file that was expected.
         path: PathBuf,
     },
+    /// The dataset folder itself does not exist.
+    #[error(
+        "{}: no such dataset folder (a dataset is a folder with servers.csv, network_links.csv, ...)",
+        path.display()
+    )]
+    NoFolder {
+        /// The folder that was expected.
+        path: PathBuf,
+    },
     /// The file could not be read.
     #[error("{}: {source}", path.display())]
     Io {

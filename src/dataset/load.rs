@@ -22,7 +22,7 @@ const FILES: [&str; 7] = [
 /// Load and validate the dataset in `dir`.
 pub fn load(dir: &Path) -> Result<Dataset, DataError> {
     if !dir.is_dir() {
-        return Err(DataError::Missing {
+        return Err(DataError::NoFolder {
             path: dir.to_path_buf(),
         });
     }
