@@ -4,10 +4,12 @@
 //! registered as plotters' `sans-serif` family, so no system font is needed at run time.
 //! The figures: workflow-latency CDF ([`cdf`]), latency-cost scatter with the Pareto front
 //! ([`scatter`]), cost and latency breakdown bars ([`bars`]), and learning curves and DWA
-//! weight trajectories from training logs ([`training`]).
+//! weight trajectories from training logs ([`training`]), behaviour-cloning curves
+//! ([`cloning`]).
 
 pub mod bars;
 pub mod cdf;
+pub mod cloning;
 pub mod scatter;
 pub mod training;
 
@@ -144,6 +146,13 @@ pub fn write_all(
             files.extend(save(
                 &training::DwaWeights::new(&logs),
                 &dir.join("dwa_weights"),
+            )?);
+        }
+        let cloning = cloning::find_cloning_logs(ck, train_names)?;
+        if !cloning.is_empty() {
+            files.extend(save(
+                &cloning::CloningCurves { logs: cloning },
+                &dir.join("cloning_curves"),
             )?);
         }
     }

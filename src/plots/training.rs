@@ -92,7 +92,7 @@ pub fn find_logs(checkpoints: &Path, specs: &[String]) -> Result<Vec<TrainLog>> 
 
 /// Whether the log at `path` is a behaviour-cloning log (its header has
 /// `validation_agreement`).
-fn is_cloning_log(path: &Path) -> Result<bool> {
+pub(super) fn is_cloning_log(path: &Path) -> Result<bool> {
     use std::io::BufRead;
     let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let mut header = String::new();
@@ -140,13 +140,13 @@ fn compact(v: f64) -> String {
 }
 
 /// A labelled, coloured polyline.
-type Line = (String, RGBColor, Vec<(f64, f64)>);
+pub(super) type Line = (String, RGBColor, Vec<(f64, f64)>);
 
 /// Reads one value of an epoch.
 type Field = fn(&Epoch) -> f64;
 
 /// Draw one panel: `series` of `(label, colour, points)`.
-fn panel<DB: DrawingBackend>(
+pub(super) fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     y_desc: &str,
