@@ -100,18 +100,7 @@ pub fn train(world: &World, scenario: &LoadedScenario, req: &TrainRequest) -> Re
     let mut best_return = f64::NEG_INFINITY;
     for epoch in 0..req.epochs {
         trainer.begin_epoch(epoch);
-        let plan = work.epoch_plan();
-        let opts = RunOptions {
-            seed: seeds::training_epoch(req.seed, epoch),
-            measure_decisions: false,
-        };
-        engine::run(
-            world,
-            &plan,
-            &mut trainer,
-            &mut WorkflowSink::default(),
-            opts,
-        )?;
+        work.run_epoch(world, &mut trainer, req.seed, epoch)?;
         let stats = trainer.end_epoch();
         let mut policy = trainer.policy();
         let mut sink = WorkflowSink::default();
@@ -212,16 +201,29 @@ impl TrainingWorkload {
         })
     }
 
-    /// The next epoch's plan: `episodes` workflows sampled from the fit pool.
-    pub(crate) fn epoch_plan(&mut self) -> Plan {
-        workload::from_pool(
+    /// Run training epoch `epoch` of a run seeded `seed`: `episodes` workflows sampled from
+    /// the fit pool, through the engine with `scheduler` (which learns or records).
+    pub(crate) fn run_epoch(
+        &mut self,
+        world: &World,
+        scheduler: &mut dyn simrun_schedulers::Scheduler,
+        seed: u64,
+        epoch: usize,
+    ) -> Result<()> {
+        let plan = workload::from_pool(
             self.kind,
             &self.fit_pool,
             self.episodes,
             TaskOrder::Sample,
             self.rate,
             &mut self.rng,
-        )
+        );
+        let opts = RunOptions {
+            seed: seeds::training_epoch(seed, epoch),
+            measure_decisions: false,
+        };
+        engine::run(world, &plan, scheduler, &mut WorkflowSink::default(), opts)?;
+        Ok(())
     }
 }
 

@@ -83,18 +83,7 @@ pub fn train_stark(
     let mut best_agreement = f64::NEG_INFINITY;
     let mut final_loss = f64::NAN;
     for epoch in 0..req.epochs {
-        let plan = work.epoch_plan();
-        let opts = RunOptions {
-            seed: seeds::training_epoch(req.seed, epoch),
-            measure_decisions: false,
-        };
-        engine::run(
-            world,
-            &plan,
-            &mut teacher,
-            &mut WorkflowSink::default(),
-            opts,
-        )?;
+        work.run_epoch(world, &mut teacher, req.seed, epoch)?;
         let samples = teacher.take_samples();
         let taught = teacher.take_stats();
         let fit = learner.fit(&samples, epoch, req.epochs);
